@@ -1,0 +1,116 @@
+"""The `fingerspell` command: one subcommand per job (`fingerspell SUBCOMMAND --help`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+DEFAULT_SEQUENCES, DEFAULT_SIGNERS = 3000, 30  # the embedded default dataset (the demo's)
+# The published corpus statistics, where the team's shared data sits beside the checkout.
+PUBLISHED_STATS = Path("..") / "shared" / "data" / "kaggle" / "aslfr_published_stats.json"
+
+
+def _synth(args) -> int:
+    from .synthetic_dataset import compare_statistics, synthesize
+    stats = synthesize(args.out_dir, sequences=args.sequences, signers=args.signers, seed=args.seed,
+                       supplemental=args.supplemental, sequences_per_file=args.sequences_per_file,
+                       workers=args.workers, progress=not args.quiet)
+    print(f"wrote {args.sequences} train + {args.supplemental} supplemental sequences to {args.out_dir}")
+    if args.stats:
+        published = Path(args.published) if args.published else PUBLISHED_STATS
+        if published.is_file():
+            reference = json.loads(published.read_text(encoding="utf-8"))
+            print(f"{'statistic':<72} {'published':>10} {'synthetic':>10}")
+            for key, theirs, ours in compare_statistics(stats, reference):
+                print(f"{key:<72} {theirs:>10.3f} {ours:>10.3f}")
+        else:
+            print(json.dumps(stats, indent=1))
+    return 0
+
+
+def _prepare(args) -> int:
+    from .store import prepare
+    report = prepare(args.data_dir, args.store_dir, workers=args.workers, skip_bad=args.skip_bad,
+                     lips=args.lips, dtype=args.dtype, val_fraction=args.val_fraction,
+                     test_fraction=args.test_fraction, seed=args.seed, progress=not args.quiet)
+    print(f"store {args.store_dir}: {report.sequences} sequences, {report.frames} frames "
+          f"({report.files_converted} files converted, {report.files_reused} reused from an earlier run)")
+    if report.skipped:
+        print(f"skipped {len(report.skipped)} sequences; reasons in {Path(args.store_dir) / 'skipped.json'}")
+    return 0
+
+
+def _demo(args) -> int:
+    from .store import Store, prepare
+    from .synthetic_dataset import synthesize
+    out = Path(args.out)
+    data, store = out / "data", out / "store"
+    if not (data / "train.csv").is_file():
+        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=args.workers)
+    if not (store / "header.json").is_file():
+        prepare(data, store, workers=args.workers)
+    header = Store(store).header
+    print(f"dataset {data}: {args.sequences} sequences by {args.signers} signers; statistics in "
+          f"{data / 'synthetic_stats.json'}")
+    print(f"store {store}: {header['sequences']} sequences, {header['frames']} frames, splits {header['splits']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fingerspell", description=__doc__,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+
+    p = sub.add_parser("demo", help="the main job on the embedded synthetic default", formatter_class=fmt)
+    p.add_argument("--out", default="out/demo", help="where the dataset, store and run go")
+    p.add_argument("--sequences", type=int, default=DEFAULT_SEQUENCES)
+    p.add_argument("--signers", type=int, default=DEFAULT_SIGNERS)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("synth", help="write a synthetic dataset in the Kaggle layout", formatter_class=fmt)
+    p.add_argument("out_dir")
+    p.add_argument("--sequences", type=int, default=DEFAULT_SEQUENCES, help="train sequences")
+    p.add_argument("--signers", type=int, default=DEFAULT_SIGNERS, help="distinct participants")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--supplemental", type=int, default=0, help="supplemental (sentence) sequences")
+    p.add_argument("--sequences-per-file", type=int, default=1000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--stats", action="store_true", help="print the statistics beside the published ones")
+    p.add_argument("--published", help="published statistics JSON to compare against")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_synth)
+
+    p = sub.add_parser("prepare", help="convert a Kaggle-layout dataset into a training store", formatter_class=fmt)
+    p.add_argument("data_dir")
+    p.add_argument("store_dir")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--skip-bad", action="store_true", help="skip bad sequences, listing each in skipped.json")
+    p.add_argument("--lips", action="store_true", help="also keep the 40 lip landmarks")
+    p.add_argument("--dtype", choices=("float32", "float16"), default="float32",
+                   help="float16 halves the store at ~2e-4 precision")
+    p.add_argument("--val-fraction", type=float, default=0.1, help="share of signers held out for validation")
+    p.add_argument("--test-fraction", type=float, default=0.1, help="share of signers held out for test")
+    p.add_argument("--seed", type=int, default=0, help="seed of the signer split")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_prepare)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+def main(argv=None) -> int:
+    from .landmarks import DataError
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataError, FileExistsError, FileNotFoundError) as error:
+        print(f"fingerspell {args.command}: error: {error}", file=sys.stderr)
+        return 2

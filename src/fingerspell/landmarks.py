@@ -1,0 +1,224 @@
+"""MediaPipe Holistic landmarks in the Kaggle layouts.
+
+Wide layout (ASL Fingerspelling): one row per frame, index `sequence_id`, a `frame` column and 1,629
+coordinate columns `[x|y|z]_[face|left_hand|pose|right_hand]_[i]`: all x first, then all y, then all z.
+Long layout (Isolated Sign Language): one row per landmark, `frame,row_id,type,landmark_index,x,y,z`.
+Both read to float32 arrays `(frames, landmarks, 3)` with NaN where MediaPipe detected nothing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARTS: tuple[tuple[str, int], ...] = (("face", 468), ("left_hand", 21), ("pose", 33), ("right_hand", 21))
+PART_OFFSET: dict[str, int] = {}
+_offset = 0
+for _part, _count in PARTS:
+    PART_OFFSET[_part] = _offset
+    _offset += _count
+NUM_LANDMARKS = _offset  # 543 = 468 face + 21 left hand + 33 pose + 21 right hand
+LANDMARK_NAMES: tuple[str, ...] = tuple(f"{part}_{i}" for part, count in PARTS for i in range(count))
+AXES = ("x", "y", "z")
+COORDINATE_COLUMNS: tuple[str, ...] = tuple(f"{a}_{name}" for a in AXES for name in LANDMARK_NAMES)  # 1,629
+FRAME_COLUMN = "frame"
+SEQUENCE_COLUMN = "sequence_id"
+LONG_COLUMNS = ("frame", "row_id", "type", "landmark_index", "x", "y", "z")
+
+HAND_SIZE = 21
+POSE_ARM_POINTS = tuple(range(11, 23))  # shoulders, elbows, wrists and the pose's pinky/index/thumb points
+# MediaPipe face-mesh lip contour (outer and inner), the 40 points most lip-reading models use.
+LIP_POINTS = (0, 61, 185, 40, 39, 37, 267, 269, 270, 409, 291, 146, 91, 181, 84, 17, 314, 405, 321, 375,
+              78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+
+
+class DataError(ValueError):
+    """Bad input data, naming the file and (when known) the sequence."""
+
+    def __init__(self, message: str, file: str | Path | None = None, sequence_id: int | None = None):
+        self.reason, self.file, self.sequence_id = message, file, sequence_id
+        where = [str(file)] if file is not None else []
+        if sequence_id is not None:
+            where.append(f"sequence {sequence_id}")
+        super().__init__(": ".join(where + [message]))
+
+
+def landmark_index(part: str, i: int) -> int:
+    """Position of landmark `i` of `part` among the 543."""
+    return PART_OFFSET[part] + i
+
+
+def part_indices(part: str, points=None) -> list[int]:
+    """Indices among the 543 of `points` (default: all) of one body part."""
+    count = dict(PARTS)[part]
+    return [PART_OFFSET[part] + i for i in (range(count) if points is None else points)]
+
+
+def columns_for(indices) -> list[str]:
+    """Kaggle column names for landmark indices: x of each, then y of each, then z of each."""
+    return [f"{a}_{LANDMARK_NAMES[i]}" for a in AXES for i in indices]
+
+
+def indices_for_columns(columns) -> list[int]:
+    """Inverse of `columns_for`: landmark indices from an x..., y..., z... column list."""
+    columns = list(columns)
+    third = len(columns) // 3
+    if len(columns) != 3 * third:
+        raise ValueError("column list is not x..., y..., z... of the same landmarks")
+    names = [c[2:] for c in columns[:third]]
+    for k, a in enumerate(AXES):
+        if [c[2:] for c in columns[k * third:(k + 1) * third]] != names or any(
+                not c.startswith(a + "_") for c in columns[k * third:(k + 1) * third]):
+            raise ValueError("column list is not x..., y..., z... of the same landmarks")
+    lookup = {n: i for i, n in enumerate(LANDMARK_NAMES)}
+    return [lookup[n] for n in names]
+
+
+def table_to_landmarks(table: pa.Table, columns, buffer: np.ndarray | None = None) -> np.ndarray:
+    """`columns` of a table (x..., y..., z...) as float32 `(rows, len(columns)//3, 3)`.
+
+    The result is a transposed view of a column-major buffer: each column is one contiguous copy;
+    callers that need C order pay for a single transposing copy. Pass a reusable `buffer` of at least
+    `(len(columns), rows)` to avoid touching fresh memory on every call.
+    """
+    rows, count = table.num_rows, len(columns) // 3
+    flat = np.empty((len(columns), rows), dtype=np.float32) if buffer is None else buffer[:, :rows]
+    for j, name in enumerate(columns):
+        at = 0
+        for chunk in table.column(name).chunks:
+            flat[j, at:at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+            at += len(chunk)
+    return flat.reshape(3, count, rows).transpose(2, 1, 0)
+
+
+class WideParquet:
+    """One Kaggle wide parquet file: many sequences, each a contiguous run of rows."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DataError("file not found", self.path)
+        try:
+            self.file = pq.ParquetFile(self.path)
+        except (pa.ArrowException, OSError) as error:
+            raise DataError(f"not a readable parquet file ({error})", self.path) from error
+        self._index: dict[int, tuple[int, int]] | None = None
+
+    def check_schema(self, allow_extra: bool = False) -> None:
+        """Raise DataError unless the file has `frame`, `sequence_id` and the 1,629 float32 columns."""
+        schema = self.file.schema_arrow
+        names = set(schema.names)
+        missing = [c for c in (SEQUENCE_COLUMN, FRAME_COLUMN, *COORDINATE_COLUMNS) if c not in names]
+        if missing:
+            raise DataError(f"{len(missing)} missing columns, first {missing[:5]}", self.path)
+        extra = sorted(names - {SEQUENCE_COLUMN, FRAME_COLUMN, *COORDINATE_COLUMNS, "__index_level_0__"})
+        if extra and not allow_extra:
+            raise DataError(f"{len(extra)} unexpected columns, first {extra[:5]}", self.path)
+        wrong = [f"{c} ({schema.field(c).type})" for c in COORDINATE_COLUMNS if schema.field(c).type != pa.float32()]
+        if wrong:
+            raise DataError(f"{len(wrong)} coordinate columns are not float32, first {wrong[:3]}", self.path)
+
+    def _read(self, columns, row_groups=None) -> pa.Table:
+        try:
+            if row_groups is None:
+                return self.file.read(columns=list(columns))
+            return self.file.read_row_groups(row_groups, columns=list(columns))
+        except (pa.ArrowException, OSError) as error:
+            raise DataError(f"corrupt or truncated parquet ({error})", self.path) from error
+
+    def sequence_index(self) -> dict[int, tuple[int, int]]:
+        """sequence_id -> (first row, end row); reads only the sequence_id column."""
+        if self._index is None:
+            ids = self._read([SEQUENCE_COLUMN]).column(0).to_numpy()
+            self._index = runs_of(ids, self.path)
+        return self._index
+
+    def read_all(self, columns) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
+        """All rows of `columns` as `(rows, L, 3)` plus the row range of each sequence (one read)."""
+        table = self._read([SEQUENCE_COLUMN, *columns])
+        index = runs_of(table.column(0).to_numpy(), self.path)
+        self._index = index
+        return table_to_landmarks(table, columns), index
+
+    def iter_row_groups(self, columns):
+        """Yield (first row, landmarks `(rows, L, 3)` view) one row group at a time, reusing one buffer."""
+        meta, first = self.file.metadata, 0
+        largest = max((meta.row_group(g).num_rows for g in range(meta.num_row_groups)), default=0)
+        buffer = np.empty((len(columns), largest), dtype=np.float32)
+        for group in range(meta.num_row_groups):
+            table = self._read(columns, [group])
+            yield first, table_to_landmarks(table, columns, buffer)
+            first += table.num_rows
+
+    def read_sequence(self, sequence_id: int, columns=COORDINATE_COLUMNS) -> np.ndarray:
+        """One sequence as `(frames, L, 3)`, reading only the row groups whose statistics may hold it."""
+        groups = self._row_groups_holding(sequence_id)
+        table = self._read([SEQUENCE_COLUMN, *columns], groups) if groups else None
+        if table is None or table.num_rows == 0:
+            raise DataError("sequence not in file (0 frames)", self.path, sequence_id)
+        ids = table.column(0).to_numpy()
+        rows = np.flatnonzero(ids == sequence_id)
+        if rows.size == 0:
+            raise DataError("sequence not in file (0 frames)", self.path, sequence_id)
+        if rows[-1] - rows[0] + 1 != rows.size:
+            raise DataError("rows of the sequence are not contiguous (duplicate sequence_id?)", self.path, sequence_id)
+        return table_to_landmarks(table.slice(int(rows[0]), int(rows.size)), columns)
+
+    def _row_groups_holding(self, sequence_id: int) -> list[int]:
+        meta = self.file.metadata
+        column = self.file.schema_arrow.get_field_index(SEQUENCE_COLUMN)
+        groups = []
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(column).statistics
+            if stats is None or not stats.has_min_max or stats.min <= sequence_id <= stats.max:
+                groups.append(g)
+        return groups
+
+
+def runs_of(ids: np.ndarray, path=None) -> dict[int, tuple[int, int]]:
+    """Map each id to its (start, stop) row run; an id in two separate runs is a DataError."""
+    if ids.size == 0:
+        return {}
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    stops = np.r_[starts[1:], ids.size]
+    index: dict[int, tuple[int, int]] = {}
+    for start, stop in zip(starts.tolist(), stops.tolist()):
+        key = int(ids[start])
+        if key in index:
+            raise DataError("sequence_id appears in two separate runs of rows (duplicate)", path, key)
+        index[key] = (start, stop)
+    return index
+
+
+def read_long(path: str | Path) -> np.ndarray:
+    """An ISLR long-layout file (.csv or .parquet) as float32 `(frames, 543, 3)`, frames in order."""
+    path = Path(path)
+    try:
+        if path.suffix == ".csv":
+            import pyarrow.csv as pacsv
+            table = pacsv.read_csv(path)
+        else:
+            table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as error:
+        raise DataError(f"not a readable landmark file ({error})", path) from error
+    missing = [c for c in ("frame", "type", "landmark_index", "x", "y", "z") if c not in table.column_names]
+    if missing:
+        raise DataError(f"not the long layout: missing columns {missing}", path)
+    frame = table.column("frame").to_numpy(zero_copy_only=False).astype(np.int64)
+    part = table.column("type").to_numpy(zero_copy_only=False).astype(str)
+    point = table.column("landmark_index").to_numpy(zero_copy_only=False).astype(np.int64)
+    frames, frame_row = np.unique(frame, return_inverse=True)
+    out = np.full((frames.size, NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
+    for name, count in PARTS:
+        rows = part == name
+        if np.any((point[rows] < 0) | (point[rows] >= count)):
+            raise DataError(f"landmark_index out of range for {name}", path)
+        target = PART_OFFSET[name] + point[rows]
+        for k, axis in enumerate(AXES):
+            out[frame_row[rows], target, k] = table.column(axis).to_numpy(zero_copy_only=False)[rows]
+    unknown = sorted(set(np.unique(part)) - set(dict(PARTS)))
+    if unknown:
+        raise DataError(f"unknown landmark types {unknown}", path)
+    return out

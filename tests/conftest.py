@@ -1,0 +1,33 @@
+"""A tiny synthetic dataset and its store, built once per test session (pose-format's fixture pattern)."""
+from pathlib import Path
+
+import pytest
+
+from fingerspell.store import prepare
+from fingerspell.synthetic_dataset import synthesize
+
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+def shared(relative: str) -> Path:
+    """A file of the team's real reference data, or a skip where the checkout has none beside it."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"reference data {relative} not present (../shared/data is absent on a plain clone)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """120 train + 20 supplemental sequences by 8 signers, 60 sequences per parquet file, 16 per row group."""
+    root = tmp_path_factory.mktemp("tiny_dataset")
+    synthesize(root, sequences=120, signers=8, seed=7, supplemental=20, sequences_per_file=60, progress=False,
+               sequences_per_row_group=16)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_store(tiny_dataset, tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("tiny_store") / "store"
+    prepare(tiny_dataset, store, progress=False)
+    return store

@@ -1,0 +1,64 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import shared
+from fingerspell import landmarks as lm
+
+
+def test_kaggle_column_order():
+    cols = lm.COORDINATE_COLUMNS
+    assert len(cols) == 1629 and len(set(cols)) == 1629
+    assert cols[0] == "x_face_0" and cols[467] == "x_face_467" and cols[468] == "x_left_hand_0"
+    assert cols[489] == "x_pose_0" and cols[522] == "x_right_hand_0" and cols[542] == "x_right_hand_20"
+    assert cols[543] == "y_face_0" and cols[1086] == "z_face_0" and cols[-1] == "z_right_hand_20"
+
+
+def test_columns_for_and_back():
+    indices = lm.part_indices("right_hand") + lm.part_indices("pose", [16, 14])
+    cols = lm.columns_for(indices)
+    assert cols[:2] == ["x_right_hand_0", "x_right_hand_1"] and cols[23] == "y_right_hand_0"
+    assert lm.indices_for_columns(cols) == indices
+    with pytest.raises(ValueError):
+        lm.indices_for_columns(cols[:-1])
+
+
+def test_read_long_layout_on_real_islr_file():
+    path = shared("islr/islr_2044_635217.csv")
+    frames = lm.read_long(path)
+    assert frames.shape == (7, 543, 3) and frames.dtype == np.float32
+    left = frames[:, lm.PART_OFFSET["left_hand"]:lm.PART_OFFSET["left_hand"] + 21]
+    assert np.isnan(left).all()  # the README: left hand NaN throughout
+    raw = pd.read_csv(path)
+    row = raw[(raw.frame == 22) & (raw.type == "pose") & (raw.landmark_index == 0)].iloc[0]
+    np.testing.assert_allclose(frames[0, lm.PART_OFFSET["pose"]], [row.x, row.y, row.z], rtol=1e-6)
+    assert np.isfinite(frames[:, :468]).all()
+
+
+def test_read_long_rejects_wide_file(tiny_dataset):
+    wide = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
+    with pytest.raises(lm.DataError, match="not the long layout"):
+        lm.read_long(wide)
+
+
+def test_wide_reader_finds_one_sequence_by_row_group(tiny_dataset):
+    path = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
+    parquet = lm.WideParquet(path)
+    parquet.check_schema()
+    everything, index = parquet.read_all(lm.COORDINATE_COLUMNS)
+    sequence_id = list(index)[-1]
+    groups = parquet._row_groups_holding(sequence_id)
+    assert 0 < len(groups) < parquet.file.metadata.num_row_groups  # the rest of the file is not read
+    one = parquet.read_sequence(sequence_id)
+    start, stop = index[sequence_id]
+    np.testing.assert_array_equal(one, everything[start:stop])
+    with pytest.raises(lm.DataError, match="0 frames"):
+        parquet.read_sequence(12345)
+
+
+def test_pandas_sees_the_kaggle_layout(tiny_dataset):
+    path = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
+    frame = pd.read_parquet(path)
+    assert frame.index.name == "sequence_id"
+    assert list(frame.columns) == ["frame", *lm.COORDINATE_COLUMNS]
+    assert frame["frame"].dtype == np.int16 and (frame.dtypes.iloc[1:] == np.float32).all()
