@@ -41,6 +41,36 @@ def _prepare(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from .train import train
+    overrides = {}
+    if args.batch_size:
+        overrides["batch_size"] = args.batch_size
+    if args.learning_rate:
+        overrides["learning_rate"] = args.learning_rate
+    if args.no_augment:
+        from .augment import AugmentConfig
+        overrides["augment"] = AugmentConfig(enabled=False)
+    if args.eval_every:
+        overrides["eval_every"] = args.eval_every
+    result = train(args.store, args.run, model=args.model, preset_name=args.preset, epochs=args.epochs,
+                   minutes=args.minutes, resume=args.resume, seed=args.seed, strategy=args.strategy,
+                   logical_cpus=args.logical_cpus, progress=not args.quiet, settings=args.set, **overrides)
+    print(json.dumps(result))
+    return 0
+
+
+def _evaluate(args) -> int:
+    from .evaluate import evaluate_run
+    result = evaluate_run(args.run_dir, args.data, split=args.split, which=args.checkpoint)
+    if args.json:
+        print(json.dumps({k: result[k] for k in ("score", "cer", "sequences", "characters")}))
+    else:
+        print(f"{args.split}: score {result['score']:.4f}  CER {result['cer']:.4f}  over {result['sequences']} "
+              f"sequences, {result['characters']} characters; predictions in {result['predictions']}")
+    return 0
+
+
 def _demo(args) -> int:
     from .store import Store, prepare
     from .synthetic_dataset import synthesize
@@ -71,6 +101,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("train", help="train a model on a store", formatter_class=fmt)
+    p.add_argument("store")
+    p.add_argument("--run", required=True, help="run directory: checkpoints, metrics.csv, progress.png")
+    p.add_argument("--model", choices=("ctc", "seq2seq"), default="ctc")
+    p.add_argument("--preset", choices=("cpu", "full"), default="cpu")
+    p.add_argument("--epochs", type=int, help="default: the preset's")
+    p.add_argument("--minutes", type=float, help="wall-clock budget; the learning rate anneals to it")
+    p.add_argument("--resume", action="store_true", help="continue RUN from its last checkpoint")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--eval-every", type=int, help="steps between validations (default: every epoch)")
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set ctc.dim=256 --set augment.flip_probability=0")
+    p.add_argument("--strategy", choices=("auto", "mirrored", "default"), default="auto",
+                   help="auto: MirroredStrategy when several GPUs are visible")
+    p.add_argument("--logical-cpus", type=int, default=0, help="split the CPU into N devices (to test mirroring)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="score a run on a split of a store", formatter_class=fmt)
+    p.add_argument("run_dir")
+    p.add_argument("--data", required=True, help="a store made by `fingerspell prepare`")
+    p.add_argument("--split", choices=("train", "val", "test"), default="val")
+    p.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    p.add_argument("--json", action="store_true", help='print {"score", "cer", "sequences", "characters"}')
+    p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("synth", help="write a synthetic dataset in the Kaggle layout", formatter_class=fmt)
     p.add_argument("out_dir")
@@ -111,6 +170,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, FileExistsError, FileNotFoundError) as error:
+    except (DataError, FileExistsError, FileNotFoundError, ValueError) as error:
         print(f"fingerspell {args.command}: error: {error}", file=sys.stderr)
         return 2

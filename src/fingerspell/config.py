@@ -1,0 +1,97 @@
+"""Run configuration: model, features, augmentation and optimisation, saved inside every checkpoint."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields, is_dataclass
+
+from .augment import AugmentConfig
+from .models.ctc import CTCConfig
+from .models.seq2seq import Seq2SeqConfig
+
+MODELS = ("ctc", "seq2seq")
+PRESETS = ("cpu", "full")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: str = "ctc"
+    preset: str = "cpu"
+    ctc: CTCConfig = field(default_factory=CTCConfig)
+    seq2seq: Seq2SeqConfig = field(default_factory=Seq2SeqConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    max_frames: int = 256  # longer sequences are resampled to this many frames
+    lips: bool = False
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.05
+    grad_clip: float = 1.0
+    label_smoothing: float = 0.1  # seq2seq only
+    epochs: int = 60
+    eval_every: int = 0  # steps between validations; 0 = once per epoch
+    seed: int = 0
+    mixed_precision: bool = True  # used only on a GPU
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunConfig":
+        return _build(cls, data)
+
+    def replace(self, **changes) -> "RunConfig":
+        return dataclasses.replace(self, **changes)
+
+    def with_settings(self, settings: list[str]) -> "RunConfig":
+        """Apply `key=value` settings, dotted for nested parts (`ctc.dim=64`, `augment.enabled=false`);
+        values are JSON (numbers, true/false, lists) or plain strings."""
+        data = self.to_dict()
+        for setting in settings:
+            key, _, text = setting.partition("=")
+            if not _:
+                raise ValueError(f"setting {setting!r} is not key=value")
+            *parents, leaf = key.split(".")
+            target = data
+            for part in parents:
+                target = target.get(part) if isinstance(target.get(part), dict) else None
+                if target is None:
+                    raise ValueError(f"unknown setting {key!r}")
+            if leaf not in target:
+                raise ValueError(f"unknown setting {key!r}; choose from {sorted(target)}")
+            try:
+                target[leaf] = json.loads(text)
+            except json.JSONDecodeError:
+                target[leaf] = text
+        return RunConfig.from_dict(data)
+
+
+def _build(kind, data):
+    values = {}
+    for f in fields(kind):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        sub = f.default_factory if f.default_factory is not dataclasses.MISSING else None
+        if sub is not None and is_dataclass(sub):
+            value = _build(sub, value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[f.name] = value
+    return kind(**values)
+
+
+def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
+    """The named recipe. `cpu`: learns the synthetic default in minutes on 2 cores. `full`: the
+    real-data recipe (about 6 M parameters, AdamW, warm-up + cosine decay, 400 epochs)."""
+    if model not in MODELS or name not in PRESETS:
+        raise ValueError(f"unknown model/preset {model}/{name}; models {MODELS}, presets {PRESETS}")
+    if model == "seq2seq":  # the notebook's model at the notebook's size in both presets
+        return RunConfig(model="seq2seq", preset=name, max_frames=128,
+                         epochs=60 if name == "cpu" else 400, batch_size=32 if name == "cpu" else 64,
+                         learning_rate=1e-3, weight_decay=0.01 if name == "cpu" else 0.05)
+    if name == "cpu":
+        return RunConfig()
+    return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=3, kernel=17, heads=6,
+                                                  ff_mult=2, dropout=0.2, time_stride=2),
+                     max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400)

@@ -1,0 +1,112 @@
+"""Batches for training and evaluation: store -> (augmentation) -> features -> padded tf.data batches.
+
+Each epoch's order and augmentations come from (seed, epoch), so a resumed run replays the same stream.
+CTC examples whose phrase needs more output steps than the (augmented) frames give are skipped and
+counted, never fed to the loss.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+
+from .augment import augment, cutmix
+from .config import RunConfig
+from .features import FeatureLayout, compute_features
+from .models.ctc import needed_steps
+from .store import Store
+from .vocab import CHAR_TO_INDEX, EOS_TOKEN, PAD_TOKEN, SOS_TOKEN
+
+BUCKET_BATCHES = 16  # sort this many batches' worth of sequences by length, so padding stays small
+
+
+@dataclass
+class SkipCounter:
+    """(epoch, position) of every example left out or clipped; sets, so replays do not double-count."""
+    too_long_for_ctc: set = field(default_factory=set)
+    clipped_targets: set = field(default_factory=set)
+
+
+def encode_labels(phrase: str, model: str, max_target: int) -> tuple[list[int], bool]:
+    """Label ids for a phrase; seq2seq adds start/end and clips to `max_target` (returns clipped?)."""
+    ids = [CHAR_TO_INDEX[c] for c in phrase]
+    if model == "ctc":
+        return ids, False
+    clipped = len(ids) > max_target - 2
+    return [SOS_TOKEN] + ids[: max_target - 2] + [EOS_TOKEN], clipped
+
+
+class Batches:
+    """tf.data batches of one split of a store."""
+
+    def __init__(self, store: Store, indices, config: RunConfig, training: bool):
+        self.store, self.config, self.training = store, config, training
+        self.indices = np.asarray(indices, dtype=np.int64)
+        self.layout = FeatureLayout.from_names(store.header["landmarks"], config.lips)
+        self.frames = store.sequences.frames.to_numpy()
+        self.phrases = store.sequences.phrase.tolist()
+        self.signers = store.sequences.participant_id.to_numpy()
+        self.skipped = SkipCounter()
+        self.stride = config.ctc.time_stride if config.model == "ctc" else 1
+
+    def order(self, epoch: int) -> np.ndarray:
+        """Training: shuffled, then sorted by length inside buckets; evaluation: by length."""
+        if not self.training:
+            return self.indices[np.argsort(self.frames[self.indices], kind="stable")]
+        rng = np.random.default_rng([self.config.seed, epoch, 0])
+        shuffled = rng.permutation(self.indices)
+        size = self.config.batch_size * BUCKET_BATCHES
+        buckets = [sorted(shuffled[i:i + size], key=lambda k: self.frames[k]) for i in range(0, len(shuffled), size)]
+        batches = [b[i:i + self.config.batch_size] for b in buckets for i in range(0, len(b), self.config.batch_size)]
+        return np.concatenate([batches[i] for i in rng.permutation(len(batches))]) if batches else shuffled
+
+    def examples(self, epoch: int):
+        """Yield (landmarks, labels, index) in the epoch's order."""
+        config = self.config
+        for position, index in enumerate(self.order(epoch)):
+            frames, phrase = self.store[int(index)], self.phrases[index]
+            if self.training:
+                rng = np.random.default_rng([config.seed, epoch, 1, position])
+                if config.augment.enabled and rng.random() < config.augment.cutmix_probability:
+                    partner = self._same_signer(index, rng)
+                    if partner is not None:
+                        frames, phrase = cutmix((frames, phrase), (self.store[partner], self.phrases[partner]), rng)
+                frames = augment(frames, self.layout, rng, config.augment)
+            labels, clipped = encode_labels(phrase, config.model, config.seq2seq.max_target)
+            if clipped:
+                self.skipped.clipped_targets.add((epoch, position))
+            if config.model == "ctc":
+                steps = -(-min(len(frames), config.max_frames) // self.stride)
+                if steps < needed_steps(labels):
+                    self.skipped.too_long_for_ctc.add((epoch, position))
+                    if self.training:
+                        continue  # evaluation keeps it: the model is scored on every sequence
+            yield frames.astype(np.float32), np.asarray(labels, np.int32), np.int64(index)
+
+    def dataset(self, epoch: int = 0, skip: int = 0) -> tf.data.Dataset:
+        """Padded batches: dict(features (B,T,F), mask (B,T), labels (B,L), label_lengths (B,), index (B,))."""
+        points = len(self.store.header["landmarks"])
+        signature = (tf.TensorSpec([None, points, 3], tf.float32), tf.TensorSpec([None], tf.int32),
+                     tf.TensorSpec([], tf.int64))
+        data = tf.data.Dataset.from_generator(lambda: self.examples(epoch), output_signature=signature)
+        if skip:
+            data = data.skip(skip)
+        layout, max_frames = self.layout, self.config.max_frames
+
+        def to_features(frames, labels, index):
+            features = compute_features(frames, layout, max_frames)
+            return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
+        data = data.map(to_features, num_parallel_calls=2, deterministic=True)
+        pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
+        data = data.padded_batch(self.config.batch_size, padding_values=(0.0, 0, pad, 0, np.int64(0)))
+        return data.map(_as_dict).prefetch(2)
+
+    def _same_signer(self, index, rng):
+        pool = self.indices[self.signers[self.indices] == self.signers[index]]
+        return int(rng.choice(pool)) if len(pool) > 1 else None
+
+
+def _as_dict(features, lengths, labels, label_lengths, index):
+    mask = tf.sequence_mask(lengths, tf.shape(features)[1])
+    return {"features": features, "mask": mask, "labels": labels, "label_lengths": label_lengths, "index": index}

@@ -1,0 +1,77 @@
+"""The default model: a conv-transformer encoder (depthwise Conv1D blocks interleaved with Transformer
+blocks) with a CTC head over the 59 characters + blank, decoded greedily."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from ..vocab import BLANK_TOKEN, CTC_CLASSES
+from .layers import ConvBlock, TransformerBlock, downsample_mask, masked_pool
+
+
+@dataclass(frozen=True)
+class CTCConfig:
+    dim: int = 128
+    groups: int = 3  # each group: `convs_per_group` ConvBlocks then one TransformerBlock
+    convs_per_group: int = 2
+    kernel: int = 11
+    heads: int = 4
+    ff_mult: int = 2
+    conv_expand: int = 1  # GLU width of the conv blocks, in multiples of dim
+    dropout: float = 0.1
+    time_stride: int = 2  # frames per output step; CTC then needs steps >= characters + repeats
+
+
+class CTCModel(keras.Model):
+    def __init__(self, config: CTCConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.stem = layers.Dense(config.dim, use_bias=False)
+        self.stem_norm = layers.LayerNormalization(epsilon=1e-6)
+        self.blocks = []
+        for g in range(config.groups):
+            self.blocks += [ConvBlock(config.dim, config.kernel, config.dropout, config.conv_expand) for _ in range(config.convs_per_group)]
+            self.blocks.append(TransformerBlock(config.dim, config.heads, config.ff_mult * config.dim, config.dropout))
+        self.final_norm = layers.LayerNormalization(epsilon=1e-6)
+        self.head = layers.Dense(CTC_CLASSES, dtype="float32")
+
+    def output_mask(self, mask):
+        """Which output steps are real, from the input frame mask `(B, T)`."""
+        return mask if self.config.time_stride == 1 else downsample_mask(mask, self.config.time_stride)
+
+    def call(self, features, frame_mask, training=False):
+        """features (B, T, F), frame_mask bool (B, T) -> logits float32 (B, ceil(T / stride), 60) and their mask."""
+        x = self.stem_norm(self.stem(features))
+        if self.config.time_stride > 1:  # downsample first: every block then runs at the output rate
+            x, frame_mask = masked_pool(x, frame_mask, self.config.time_stride)
+        for block in self.blocks:
+            x = block(x, frame_mask, training=training)
+        return self.head(self.final_norm(x)), frame_mask
+
+
+def ctc_loss(logits, logit_mask, labels, label_lengths):
+    """Per-example CTC loss. An example with fewer steps than its phrase needs gets 0 (TF would return
+    a huge finite number or inf), so a phrase the model cannot emit never derails training."""
+    logit_lengths = tf.reduce_sum(tf.cast(logit_mask, tf.int32), axis=1)
+    loss = tf.nn.ctc_loss(labels=labels, logits=tf.cast(logits, tf.float32), label_length=label_lengths,
+                          logit_length=logit_lengths, logits_time_major=False, blank_index=BLANK_TOKEN)
+    valid = tf.sequence_mask(label_lengths, tf.shape(labels)[1])
+    repeats = tf.reduce_sum(tf.cast((labels[:, 1:] == labels[:, :-1]) & valid[:, 1:], tf.int32), axis=1)
+    feasible = logit_lengths >= label_lengths + repeats
+    return tf.where(feasible & tf.math.is_finite(loss), loss, tf.zeros_like(loss))
+
+
+def ctc_greedy(logits, logit_mask):
+    """Best path: argmax per step, collapse repeats, drop blanks. -> int32 (B, T) padded with -1."""
+    best = tf.argmax(logits, axis=-1, output_type=tf.int32)
+    previous = tf.pad(best[:, :-1], [[0, 0], [1, 0]], constant_values=-1)
+    keep = (best != previous) & (best != BLANK_TOKEN) & logit_mask
+    return tf.where(keep, best, -1)
+
+
+def needed_steps(labels: list[int]) -> int:
+    """CTC's minimum output length: one step per character plus a blank between repeated ones."""
+    return len(labels) + sum(a == b for a, b in zip(labels[:-1], labels[1:]))

@@ -1,0 +1,137 @@
+"""The baseline: the seed notebook's Transformer encoder-decoder, as it was meant to work.
+
+Kept from the notebook: three stride-2 Conv1D (kernel 11, relu) over the landmarks, 2 encoder layers,
+1 decoder layer, width 200, 4 heads, feed-forward 400, relu, label smoothing 0.1, 128 frames, 62 classes.
+Fixed: the encoder gets position embeddings; encoder self-attention and decoder cross-attention are
+padding-masked; attention heads split the width (key_dim 50, not 200); the decoder's cross-attention
+has its residual; greedy decoding caches past keys and values and stops at the end token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from ..vocab import EOS_TOKEN, PAD_TOKEN, SEQ2SEQ_CLASSES, SOS_TOKEN
+from .layers import Attention, FeedForward, TransformerBlock, downsample_mask, padding_mask
+
+
+@dataclass(frozen=True)
+class Seq2SeqConfig:
+    dim: int = 200
+    heads: int = 4
+    hidden: int = 400
+    encoder_layers: int = 2
+    decoder_layers: int = 1
+    conv_kernel: int = 11
+    dropout: float = 0.1
+    max_frames: int = 128
+    max_target: int = 64  # start + up to 62 characters + end
+
+
+class DecoderLayer(layers.Layer):
+    def __init__(self, config: Seq2SeqConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.norms = [layers.LayerNormalization(epsilon=1e-6) for _ in range(3)]
+        self.self_attention = Attention(config.dim, config.heads, config.dropout)
+        self.cross_attention = Attention(config.dim, config.heads, config.dropout)
+        self.feed_forward = FeedForward(config.dim, config.hidden, config.dropout, activation="relu")
+        self.dropout = layers.Dropout(config.dropout)
+
+    def call(self, x, memory, self_mask, cross_mask, training=False):
+        h = self.norms[0](x)
+        x = x + self.dropout(self.self_attention(h, h, attention_mask=self_mask, training=training), training=training)
+        x = x + self.dropout(self.cross_attention(self.norms[1](x), memory, attention_mask=cross_mask, training=training), training=training)
+        return x + self.feed_forward(self.norms[2](x), training=training)
+
+    def step(self, x, cache_k, cache_v, position, cross_kv, cross_mask):
+        """One cached decoding step: x (B, 1, D); caches (B, heads, max_target, head_dim)."""
+        h = self.norms[0](x)
+        k, v = self.self_attention.keys_values(h)
+        where = tf.one_hot(position, tf.shape(cache_k)[2], dtype=cache_k.dtype)[None, None, :, None]
+        cache_k, cache_v = cache_k * (1 - where) + k * where, cache_v * (1 - where) + v * where
+        seen = tf.range(tf.shape(cache_k)[2]) <= position
+        self_mask = tf.tile(seen[None, None, :], [tf.shape(x)[0], 1, 1])
+        x = x + self.self_attention.attend(h, cache_k, cache_v, self_mask)
+        x = x + self.cross_attention.attend(self.norms[1](x), *cross_kv, cross_mask)
+        return x + self.feed_forward(self.norms[2](x)), cache_k, cache_v
+
+
+class Seq2SeqModel(keras.Model):
+    def __init__(self, config: Seq2SeqConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        # "valid" convolutions on explicitly, symmetrically padded input: TF's "same" padding shifts by
+        # one frame with the parity of the length, which would make batch padding change the output.
+        self.convs = [layers.Conv1D(config.dim, config.conv_kernel, strides=2, padding="valid", activation="relu")
+                      for _ in range(3)]
+        self.source_positions = layers.Embedding(config.max_frames // 8 + 1, config.dim)
+        self.encoder = [TransformerBlock(config.dim, config.heads, config.hidden, config.dropout, "relu")
+                        for _ in range(config.encoder_layers)]
+        self.token_embedding = layers.Embedding(SEQ2SEQ_CLASSES, config.dim)
+        self.target_positions = layers.Embedding(config.max_target, config.dim)
+        self.decoder = [DecoderLayer(config) for _ in range(config.decoder_layers)]
+        self.final_norm = layers.LayerNormalization(epsilon=1e-6)
+        self.classifier = layers.Dense(SEQ2SEQ_CLASSES, dtype="float32")
+
+    def encode(self, features, mask, training=False):
+        """features (B, T, F) -> memory (B, ceil(T/8), D) and its mask."""
+        x = features * tf.cast(mask, features.dtype)[:, :, None]
+        half = self.config.conv_kernel // 2
+        for conv in self.convs:
+            x = conv(tf.pad(x, [[0, 0], [half, half], [0, 0]]))  # output i sees frames 2i-half .. 2i+half
+            mask = downsample_mask(mask, 2)
+            x = x * tf.cast(mask, x.dtype)[:, :, None]
+        x = x + self.source_positions(tf.range(tf.shape(x)[1]))[None]
+        for block in self.encoder:
+            x = block(x, mask, training=training)
+        return x, mask
+
+    def decode(self, tokens, memory, memory_mask, training=False):
+        """Teacher-forced logits (B, L, 62) for input tokens (B, L)."""
+        length = tf.shape(tokens)[1]
+        x = self.token_embedding(tokens) + self.target_positions(tf.range(length))[None]
+        causal = tf.linalg.band_part(tf.ones([length, length], tf.bool), -1, 0)
+        self_mask = tf.logical_and(causal[None], (tokens != PAD_TOKEN)[:, None, :])
+        cross_mask = padding_mask(tf.ones_like(tokens, tf.bool), memory_mask)
+        for layer in self.decoder:
+            x = layer(x, memory, self_mask=self_mask, cross_mask=cross_mask, training=training)
+        return self.classifier(self.final_norm(x))
+
+    def call(self, features, frame_mask, tokens, training=False):
+        memory, memory_mask = self.encode(features, frame_mask, training)
+        return self.decode(tokens, memory, memory_mask, training)
+
+    def greedy(self, features, mask, max_steps: int | None = None):
+        """Cached greedy decoding -> int32 (B, max_steps) characters, -1 after the end token."""
+        max_steps = max_steps or self.config.max_target - 1
+        memory, memory_mask = self.encode(features, mask)
+        batch = tf.shape(memory)[0]
+        cross = [layer.cross_attention.keys_values(memory) for layer in self.decoder]
+        cross_mask = memory_mask[:, None, :]
+        heads, head_dim = self.config.heads, self.config.dim // self.config.heads
+        empty = tf.zeros([batch, heads, self.config.max_target, head_dim], memory.dtype)
+        caches = [(empty, empty) for _ in self.decoder]
+        token = tf.fill([batch], SOS_TOKEN)
+        done = tf.zeros([batch], tf.bool)
+        out = tf.fill([batch, max_steps], -1)
+
+        def body(i, token, done, out, caches):
+            x = self.token_embedding(token[:, None]) + self.target_positions(i[None])[None]
+            new_caches = []
+            for layer, (k, v), kv in zip(self.decoder, caches, cross):
+                x, k, v = layer.step(x, k, v, i, kv, cross_mask)
+                new_caches.append((k, v))
+            logits = self.classifier(self.final_norm(x))[:, 0, :PAD_TOKEN + 3]
+            token = tf.argmax(logits, axis=-1, output_type=tf.int32)
+            done = done | (token == EOS_TOKEN)
+            emit = tf.where(done | (token >= PAD_TOKEN), -1, token)
+            out = out + tf.one_hot(i, max_steps, dtype=tf.int32)[None] * (emit[:, None] + 1)
+            return i + 1, token, done, out, new_caches
+
+        def keep_going(i, token, done, out, caches):
+            return tf.logical_and(i < max_steps, tf.logical_not(tf.reduce_all(done)))
+        _, _, _, out, _ = tf.while_loop(keep_going, body, [tf.constant(0), token, done, out, caches])
+        return out

@@ -1,0 +1,272 @@
+"""`fingerspell train`: seeded training with progress, validation, plots, atomic checkpoints and resume.
+
+RUN_DIR/last.npz and best.npz (see checkpoint.py), metrics.csv (one row per validation), progress.png
+(loss and score curves), config.json. The learning rate warms up, then follows a cosine to zero over
+whichever comes first, the epochs or the `--minutes` budget, so a time-boxed run still anneals.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import RunConfig, preset
+
+LOG_EVERY = 10
+
+
+def configure_tensorflow(seed: int, logical_cpus: int = 0):
+    """Seed everything, make CPU ops deterministic; optionally split the CPU into logical devices."""
+    import keras
+    import tensorflow as tf
+    if logical_cpus > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def choose_strategy(name: str = "auto"):
+    """MirroredStrategy over several GPUs (or logical CPUs when asked), else the default strategy."""
+    import tensorflow as tf
+    gpus = tf.config.list_logical_devices("GPU")
+    if name == "mirrored" or (name == "auto" and len(gpus) > 1):
+        devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices)
+    return tf.distribute.get_strategy()
+
+
+def build_model(config: RunConfig, num_features: int):
+    """The configured model, built on a dummy batch so its variables exist."""
+    import tensorflow as tf
+    from .models.ctc import CTCModel
+    from .models.seq2seq import Seq2SeqModel
+    features, mask = tf.zeros([1, 16, num_features]), tf.ones([1, 16], tf.bool)
+    if config.model == "ctc":
+        model = CTCModel(config.ctc)
+        model(features, mask)
+    else:
+        model = Seq2SeqModel(config.seq2seq)
+        model(features, mask, tf.zeros([1, 2], tf.int32))
+    return model
+
+
+def learning_rate(config: RunConfig, progress: float) -> float:
+    """Linear warm-up over `warmup_fraction` of the run, then cosine decay to zero."""
+    progress = min(max(progress, 0.0), 1.0)
+    if progress < config.warmup_fraction:
+        return config.learning_rate * progress / config.warmup_fraction
+    rest = (progress - config.warmup_fraction) / max(1e-9, 1 - config.warmup_fraction)
+    return config.learning_rate * 0.5 * (1 + math.cos(math.pi * rest))
+
+
+def per_example_loss(model, config: RunConfig, batch, training: bool):
+    """Loss per sequence (CTC: per character; seq2seq: smoothed cross-entropy per token)."""
+    import tensorflow as tf
+    from .models.ctc import ctc_loss
+    from .vocab import PAD_TOKEN, SEQ2SEQ_CLASSES
+    if config.model == "ctc":
+        logits, out_mask = model(batch["features"], batch["mask"], training=training)
+        loss = ctc_loss(logits, out_mask, batch["labels"], batch["label_lengths"])
+        return loss / tf.cast(tf.maximum(batch["label_lengths"], 1), tf.float32)
+    tokens = batch["labels"]
+    logits = model(batch["features"], batch["mask"], tokens[:, :-1], training=training)
+    targets = tokens[:, 1:]
+    smooth = config.label_smoothing
+    onehot = tf.one_hot(targets, SEQ2SEQ_CLASSES) * (1 - smooth) + smooth / SEQ2SEQ_CLASSES
+    token_loss = tf.nn.softmax_cross_entropy_with_logits(onehot, tf.cast(logits, tf.float32))
+    valid = tf.cast(targets != PAD_TOKEN, tf.float32)
+    return tf.reduce_sum(token_loss * valid, axis=1) / tf.maximum(tf.reduce_sum(valid, axis=1), 1.0)
+
+
+class Trainer:
+    """Holds the model, optimizer, data and the compiled steps of one run."""
+
+    def __init__(self, store_path, run_dir, config: RunConfig, strategy_name: str = "auto"):
+        import keras
+        import tensorflow as tf
+        from .data import Batches
+        from .features import FeatureLayout
+        from .store import Store
+        self.run_dir, self.config = Path(run_dir), config
+        self.store = Store(store_path)
+        self.strategy = choose_strategy(strategy_name)
+        self.replicas = self.strategy.num_replicas_in_sync
+        train_ids, val_ids = self.store.split("train"), self.store.split("val")
+        if len(train_ids) == 0:
+            raise ValueError(f"{store_path}: the train split is empty; nothing to learn from")
+        if len(val_ids) == 0:
+            raise ValueError(f"{store_path}: the val split is empty; prepare with more signers or a val fraction")
+        self.train_data = Batches(self.store, train_ids, config, training=True)
+        self.val_data = Batches(self.store, val_ids, config, training=False)
+        self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips)
+        self.mixed = bool(config.mixed_precision and tf.config.list_physical_devices("GPU"))
+        if self.mixed:
+            keras.mixed_precision.set_global_policy("mixed_float16")
+        with self.strategy.scope():
+            self.model = build_model(config, self.layout.num_features)
+            optimizer = keras.optimizers.AdamW(learning_rate=config.learning_rate, weight_decay=config.weight_decay,
+                                               global_clipnorm=config.grad_clip)
+            optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "embeddings"])
+            self.optimizer = keras.optimizers.LossScaleOptimizer(optimizer) if self.mixed else optimizer
+            self.optimizer.build(self.model.trainable_variables)
+        self.steps_per_epoch = max(1, math.ceil(len(train_ids) / config.batch_size))
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self._compile_steps()
+
+    def _compile_steps(self):
+        import tensorflow as tf
+        from .evaluate import make_eval_step
+        model, config, optimizer = self.model, self.config, self.optimizer
+
+        def replica_train(batch):
+            with tf.GradientTape() as tape:
+                losses = per_example_loss(model, config, batch, training=True)
+                loss = tf.nn.compute_average_loss(losses)
+                scaled = optimizer.scale_loss(loss) if self.mixed else loss
+            gradients = tape.gradient(scaled, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+            return loss
+
+        @tf.function(reduce_retracing=True)
+        def train_step(batch):
+            losses = self.strategy.run(replica_train, args=(batch,))
+            return self.strategy.reduce("SUM", losses, axis=None)
+        self.train_step, self.eval_step = train_step, make_eval_step(model, config)
+
+    def distribute(self, dataset):
+        return self.strategy.experimental_distribute_dataset(dataset) if self.replicas > 1 else dataset
+
+    # --- checkpoints ------------------------------------------------------------------------------
+    def save(self, name: str, state: dict) -> None:
+        from . import checkpoint
+        meta = {"config": self.config.to_dict(), "state": state, "landmarks": self.store.header["landmarks"],
+                "num_features": self.layout.num_features, "parameters": count_parameters(self.model)}
+        checkpoint.save(self.run_dir / f"{name}.npz", meta, self.model.get_weights(),
+                        [v.numpy() for v in self.optimizer.variables])
+
+    def restore(self, path) -> dict:
+        from . import checkpoint
+        meta, weights, optimizer_state = checkpoint.load(path)
+        self.model.set_weights(weights)
+        for variable, value in zip(self.optimizer.variables, optimizer_state):
+            variable.assign(value)
+        return meta["state"]
+
+    # --- the loop ---------------------------------------------------------------------------------
+    def fit(self, minutes: float | None = None, resume: bool = False, progress: bool = True) -> dict:
+        from tqdm import tqdm
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=1), encoding="utf-8")
+        state = {"step": 0, "epoch": 0, "examples_in_epoch": 0, "elapsed": 0.0, "best_score": None}
+        if resume:
+            state = self.restore(self.run_dir / "last.npz")
+        budget = minutes * 60 if minutes else None
+        started, elapsed_before = time.monotonic(), state["elapsed"]
+        running, last_eval, result = [], state["step"], None
+        eval_every = self.config.eval_every or self.steps_per_epoch
+        bar = tqdm(total=self.total_steps, initial=state["step"], desc="train", unit="step", disable=not progress)
+        stop = False
+        while state["epoch"] < self.config.epochs and not stop:
+            dataset = self.train_data.dataset(state["epoch"], skip=state["examples_in_epoch"])
+            for batch in self.distribute(dataset):
+                state["elapsed"] = elapsed_before + time.monotonic() - started
+                fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget if budget else 0.0)
+                rate = learning_rate(self.config, fraction)
+                self.optimizer.learning_rate.assign(rate)
+                running.append(float(self.train_step(batch)))
+                state["step"] += 1
+                state["examples_in_epoch"] += int(_batch_size(batch))
+                bar.update()
+                if state["step"] % LOG_EVERY == 0:
+                    bar.set_postfix(loss=f"{np.mean(running[-LOG_EVERY:]):.3f}", lr=f"{rate:.2e}")
+                if budget and state["elapsed"] >= budget:
+                    stop = True
+                    break
+                if state["step"] - last_eval >= eval_every:
+                    result = self._checkpoint(state, running, rate)
+                    running, last_eval = [], state["step"]
+            else:
+                state["epoch"] += 1
+                state["examples_in_epoch"] = 0
+        bar.close()
+        state["elapsed"] = elapsed_before + time.monotonic() - started
+        if result is None or state["step"] > last_eval:
+            result = self._checkpoint(state, running, learning_rate(self.config, 1.0))
+        else:  # validated at this very step already: just record the finished epoch
+            self.save("last", state)
+        result["skipped_too_long_for_ctc"] = len(self.train_data.skipped.too_long_for_ctc)
+        result["clipped_targets"] = len(self.train_data.skipped.clipped_targets)
+        result["replicas"], result["parameters"] = self.replicas, count_parameters(self.model)
+        return result
+
+    def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
+        """Validate, log a row, show a few predictions, refresh the plot, save last (and best)."""
+        from .visualize import plot_progress
+        from .evaluate import score_batches
+        result, rows = score_batches(self.eval_step, self.val_data)
+        row = {"step": state["step"], "epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
+               "train_loss": round(float(np.mean(running)), 5) if running else "",
+               "val_loss": round(result["loss"], 5), "val_score": round(result["score"], 5),
+               "val_cer": round(result["cer"], 5), "lr": f"{rate:.3e}"}
+        _append_csv(self.run_dir / "metrics.csv", row)
+        print(f"\nstep {row['step']} epoch {row['epoch']}: val score {row['val_score']:.4f} "
+              f"cer {row['val_cer']:.4f} loss {row['val_loss']:.4f}")
+        for _, target, prediction in rows[:: max(1, len(rows) // 4)][:4]:
+            print(f"  target {target!r:34} prediction {prediction!r}")
+        plot_progress(self.run_dir / "metrics.csv", self.run_dir / "progress.png")
+        best = state["best_score"]
+        if best is None or result["score"] > best:
+            state["best_score"] = result["score"]
+            self.save("best", state)
+        self.save("last", state)
+        return {**row, "best_score": state["best_score"]}
+
+
+def count_parameters(model) -> int:
+    from .models.layers import count_parameters as count
+    return count(model)
+
+
+def _batch_size(batch) -> int:
+    index = batch["index"]
+    if hasattr(index, "values"):  # a distributed batch: one part per replica
+        return sum(int(v.shape[0]) for v in index.values)
+    return int(index.shape[0])
+
+
+def _append_csv(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", encoding="utf-8") as handle:
+        if new:
+            handle.write(",".join(row) + "\n")
+        handle.write(",".join(str(v) for v in row.values()) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def train(store, run_dir, model: str = "ctc", preset_name: str = "cpu", epochs: int | None = None,
+          minutes: float | None = None, resume: bool = False, seed: int = 0, strategy: str = "auto",
+          logical_cpus: int = 0, progress: bool = True, settings: list[str] | None = None, **overrides) -> dict:
+    """Train (or resume) a run; returns the final validation row."""
+    run_dir = Path(run_dir)
+    if resume:
+        from . import checkpoint
+        if not (run_dir / "last.npz").is_file():
+            raise FileNotFoundError(f"{run_dir}: nothing to resume (no last.npz)")
+        config = RunConfig.from_dict(checkpoint.load(run_dir / "last.npz")[0]["config"])
+        if epochs:
+            config = config.replace(epochs=epochs)
+    else:
+        if (run_dir / "last.npz").exists():
+            raise FileExistsError(f"{run_dir} already holds a run; pass --resume to continue it")
+        config = preset(model, preset_name).replace(seed=seed, **overrides).with_settings(settings or [])
+        if epochs:
+            config = config.replace(epochs=epochs)
+    configure_tensorflow(config.seed, logical_cpus)
+    trainer = Trainer(store, run_dir, config, strategy)
+    return trainer.fit(minutes=minutes, resume=resume, progress=progress)

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from fingerspell.data import Batches
+from fingerspell.config import preset
+from fingerspell.features import (FeatureLayout, columns_to_landmarks, compute_features, input_landmark_names,
+                                  selected_columns)
+from fingerspell.landmarks import WideParquet
+from fingerspell.store import Store
+
+NAMES = input_landmark_names()
+LAYOUT = FeatureLayout.from_names(NAMES)
+
+
+def _sequence(frames=40, seed=0):
+    rng = np.random.default_rng(seed)
+    data = rng.uniform(0.2, 0.8, (frames, len(NAMES), 3)).astype(np.float32)
+    data[:, list(LAYOUT.left_hand)] = np.nan  # a right-handed signer, left hand undetected
+    data[::5, list(LAYOUT.right_hand)] = np.nan
+    return data
+
+
+def test_training_and_export_paths_give_identical_features(tiny_dataset, tiny_store):
+    """The store's batches and the raw parquet columns (what an exported model reads) agree exactly."""
+    store = Store(tiny_store)
+    config = preset("ctc", "cpu")
+    indices = store.split("val")[:6]
+    batch = next(iter(Batches(store, indices, config, training=False).dataset()))
+    assert store.columns == selected_columns()
+    for row, index in enumerate(batch["index"].numpy()):
+        sequence = store.sequences.iloc[index]
+        flat = WideParquet(tiny_dataset / sequence.file).read_sequence(int(sequence.sequence_id), selected_columns())
+        flat = flat.transpose(0, 2, 1).reshape(len(flat), -1)  # the exported model's input: [frames, columns]
+        exported = compute_features(columns_to_landmarks(tf.constant(flat)), LAYOUT, config.max_frames).numpy()
+        length = int(batch["mask"][row].numpy().sum())
+        np.testing.assert_array_equal(batch["features"][row, :length].numpy(), exported)
+
+
+def test_left_dominant_signer_is_mirrored_to_the_right():
+    right = _sequence()
+    left = np.full_like(right, np.nan)
+    for a, b in ((LAYOUT.left_hand, LAYOUT.right_hand), (LAYOUT.left_arm, LAYOUT.right_arm)):
+        left[:, list(a)] = right[:, list(b)]
+    left[..., 0] = 1.0 - left[..., 0]
+    np.testing.assert_allclose(compute_features(left, LAYOUT, 256), compute_features(right, LAYOUT, 256), atol=1e-5)
+
+
+def test_features_ignore_position_and_scale_and_never_hold_nan():
+    base = _sequence()
+    moved = base.copy()
+    moved[..., :2] = 0.5 * moved[..., :2] + 0.2  # farther from the camera and elsewhere in the image
+    moved[..., 2] *= 0.5
+    a, b = compute_features(base, LAYOUT, 256).numpy(), compute_features(moved, LAYOUT, 256).numpy()
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    assert np.isfinite(a).all()
+    assert a[::5, -1].max() == 0 and a[1::5, -1].min() == 1  # the hand-detected flag
+
+
+def test_sequences_without_any_hand_give_finite_zeros():
+    nothing = np.full((12, len(NAMES), 3), np.nan, np.float32)
+    features = compute_features(nothing, LAYOUT, 256).numpy()
+    assert features.shape == (12, LAYOUT.num_features) and not features.any()
+
+
+@pytest.mark.parametrize("frames,expected", [(0, 0), (1, 1), (100, 100), (1000, 256)])
+def test_length_cap_by_resampling(frames, expected):
+    data = _sequence(max(frames, 1))[:frames]
+    assert compute_features(data, LAYOUT, 256).shape == (expected, LAYOUT.num_features)
+
+
+def test_layout_names_a_missing_landmark():
+    with pytest.raises(ValueError, match="lacks landmarks"):
+        FeatureLayout.from_names(NAMES[:30])

@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from fingerspell.models.ctc import CTCConfig, CTCModel, ctc_greedy, ctc_loss, needed_steps
+from fingerspell.models.seq2seq import Seq2SeqConfig, Seq2SeqModel
+from fingerspell.vocab import BLANK_TOKEN, EOS_TOKEN, PAD_TOKEN, SOS_TOKEN
+
+FEATURES = 145
+
+
+def _inputs(lengths, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(len(lengths), max(lengths), FEATURES)).astype(np.float32)
+    mask = tf.sequence_mask(lengths, max(lengths))
+    return x * mask.numpy()[:, :, None], mask
+
+
+def test_ctc_greedy_collapses_repeats_and_drops_blanks():
+    path = [32, 32, BLANK_TOKEN, 32, 33, 33, BLANK_TOKEN, BLANK_TOKEN, 34, 0]
+    logits = tf.one_hot([path], 60) * 10
+    mask = tf.constant([[True] * 9 + [False]])
+    tokens = ctc_greedy(logits, mask).numpy()[0]
+    assert [t for t in tokens if t >= 0] == [32, 32, 33, 34]
+
+
+def test_needed_steps_counts_blanks_between_repeats():
+    assert needed_steps([1, 2, 3]) == 3 and needed_steps([1, 1, 2, 2, 2]) == 8 and needed_steps([]) == 0
+
+
+def test_ctc_loss_is_finite_when_the_phrase_cannot_fit():
+    logits = tf.zeros([2, 4, 60])
+    mask = tf.constant([[True] * 4, [True, True, False, False]])
+    labels = tf.constant([[1, 2, 3, 0, 0, 0], [1, 2, 3, 4, 5, 6]])
+    loss = ctc_loss(logits, mask, labels, tf.constant([3, 6])).numpy()
+    assert np.isfinite(loss).all() and loss[0] > 0 and loss[1] == 0
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_ctc_model_shapes_and_padding_invariance(stride):
+    model = CTCModel(CTCConfig(dim=32, groups=1, time_stride=stride))
+    x, mask = _inputs([37, 20])
+    logits, out_mask = model(x, mask)
+    assert logits.shape == (2, -(-37 // stride), 60)
+    assert out_mask.numpy().sum(axis=1).tolist() == [-(-37 // stride), -(-20 // stride)]
+    alone, _ = model(x[1:, :20], mask[1:, :20])  # the short one without batch padding
+    np.testing.assert_allclose(alone.numpy()[0], logits.numpy()[1, :alone.shape[1]], atol=1e-4)
+
+
+def _seq2seq():
+    model = Seq2SeqModel(Seq2SeqConfig(dim=40, heads=4, hidden=64, max_target=12))
+    x, mask = _inputs([40, 23], seed=1)
+    model(x, mask, tf.zeros([2, 3], tf.int32))
+    return model, x, mask
+
+
+def test_seq2seq_padding_masks_make_batching_irrelevant():
+    model, x, mask = _seq2seq()
+    tokens = tf.constant([[SOS_TOKEN, 32, 33, PAD_TOKEN], [SOS_TOKEN, 40, PAD_TOKEN, PAD_TOKEN]])
+    batched = model(x, mask, tokens).numpy()
+    alone = model(x[1:, :23], mask[1:, :23], tokens[1:]).numpy()
+    np.testing.assert_allclose(alone[0, :2], batched[1, :2], atol=1e-4)
+
+
+def test_cached_greedy_equals_uncached_greedy():
+    model, x, mask = _seq2seq()
+    cached = model.greedy(x, mask).numpy()
+    memory, memory_mask = model.encode(x, mask)
+    tokens = np.full((2, 1), SOS_TOKEN, np.int32)
+    expected = np.full((2, 11), -1)
+    done = np.zeros(2, bool)
+    for step in range(11):  # the seed notebook's way: re-run the decoder over the whole prefix
+        logits = model.decode(tf.constant(tokens), memory, memory_mask).numpy()[:, -1]
+        token = logits.argmax(-1)
+        done |= token == EOS_TOKEN
+        expected[:, step] = np.where(done | (token >= PAD_TOKEN), -1, token)
+        tokens = np.concatenate([tokens, token[:, None].astype(np.int32)], axis=1)
+        if done.all():
+            break
+    np.testing.assert_array_equal(cached, expected)

