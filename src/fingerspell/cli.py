@@ -6,6 +6,10 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
+
+from .landmarks import DataError
+
 DEFAULT_SEQUENCES, DEFAULT_SIGNERS = 3000, 30  # the embedded default dataset (the demo's)
 # The published corpus statistics, where the team's shared data sits beside the checkout.
 PUBLISHED_STATS = Path("..") / "shared" / "data" / "kaggle" / "aslfr_published_stats.json"
@@ -61,8 +65,12 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from .evaluate import evaluate_run
-    result = evaluate_run(args.run_dir, args.data, split=args.split, which=args.checkpoint)
+    from .evaluate import evaluate_exported, evaluate_run
+    target = Path(args.run_dir)
+    if target.suffix == ".tflite" or (target / "model.tflite").is_file():
+        result = evaluate_exported(target, args.data, split=args.split)
+    else:
+        result = evaluate_run(target, args.data, split=args.split, which=args.checkpoint)
     if args.json:
         print(json.dumps({k: result[k] for k in ("score", "cer", "sequences", "characters")}))
     else:
@@ -71,19 +79,55 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _export(args) -> int:
+    from .export import export_run
+    print(json.dumps(export_run(args.run_dir, args.out, fp16=args.fp16, which=args.checkpoint)))
+    return 0
+
+
+def _predict(args) -> int:
+    from .inference import load_model, read_sequences
+    model = load_model(args.model, threads=args.threads)
+    failures = 0
+    for path in args.inputs:
+        try:
+            for sequence_id, frames in read_sequences(path, model.columns, args.sequence_id):
+                text = model.predict(frames)
+                if args.json:
+                    print(json.dumps({"input": path, "sequence_id": sequence_id, "frames": len(frames),
+                                      "prediction": text}), flush=True)
+                else:
+                    print(f"{path}{'' if sequence_id is None else ':' + str(sequence_id)}\t{text}", flush=True)
+        except (DataError, ValueError, OSError) as error:
+            failures += 1
+            where = "" if str(path) in str(error) else f"{path}: "
+            print(f"fingerspell predict: skipped {where}{error}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def _demo(args) -> int:
+    """synthesise -> prepare -> train the CTC cpu preset -> score on unseen signers; each step reused if done."""
+    from .evaluate import evaluate_run
     from .store import Store, prepare
     from .synthetic_dataset import synthesize
+    from .train import train
     out = Path(args.out)
-    data, store = out / "data", out / "store"
+    data, store, run = out / "data", out / "store", out / "run"
     if not (data / "train.csv").is_file():
         synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=args.workers)
     if not (store / "header.json").is_file():
         prepare(data, store, workers=args.workers)
     header = Store(store).header
-    print(f"dataset {data}: {args.sequences} sequences by {args.signers} signers; statistics in "
-          f"{data / 'synthetic_stats.json'}")
     print(f"store {store}: {header['sequences']} sequences, {header['frames']} frames, splits {header['splits']}")
+    if not (run / "best.npz").is_file():
+        train(store, run, model="ctc", preset_name="cpu", minutes=args.minutes, seed=args.seed)
+    result = evaluate_run(run, store, split="test")
+    predictions = pd.read_csv(result["predictions"], keep_default_na=False)
+    print(f"\ntest split ({result['sequences']} sequences by signers never seen in training): "
+          f"score {result['score']:.4f}, CER {result['cer']:.4f}")
+    for row in predictions.head(8).itertuples():
+        print(f"  {row.phrase!r:34} -> {row.prediction!r}")
+    print(f"\nrun {run}: metrics.csv, progress.png, best.npz; predictions in {result['predictions']}")
     return 0
 
 
@@ -100,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--signers", type=int, default=DEFAULT_SIGNERS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--minutes", type=float, default=10.0, help="training budget")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("train", help="train a model on a store", formatter_class=fmt)
@@ -123,13 +168,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_train)
 
-    p = sub.add_parser("evaluate", help="score a run on a split of a store", formatter_class=fmt)
-    p.add_argument("run_dir")
-    p.add_argument("--data", required=True, help="a store made by `fingerspell prepare`")
+    p = sub.add_parser("evaluate", help="score a run or an exported model", formatter_class=fmt)
+    p.add_argument("run_dir", help="a run directory, or an exported model.tflite (or its folder)")
+    p.add_argument("--data", required=True, help="a store; for a .tflite also a Kaggle-layout dataset (all rows)")
     p.add_argument("--split", choices=("train", "val", "test"), default="val")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--json", action="store_true", help='print {"score", "cer", "sequences", "characters"}')
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("export", help="write a LiteRT model under the competition contract", formatter_class=fmt)
+    p.add_argument("run_dir")
+    p.add_argument("-o", "--out", required=True, help="folder for model.tflite and its JSON files")
+    p.add_argument("--fp16", action="store_true", help="float16 weights: half the size")
+    p.add_argument("--checkpoint", choices=("best", "last"), default="best")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser("predict", help="read fingerspelling from landmark files", formatter_class=fmt)
+    p.add_argument("model", help="model.tflite, an export folder, or a run directory")
+    p.add_argument("inputs", nargs="+", help="Kaggle parquet, single-sequence parquet or long-layout files")
+    p.add_argument("--sequence-id", type=int, action="append", help="only these sequences (repeatable)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    p.set_defaults(func=_predict)
 
     p = sub.add_parser("synth", help="write a synthetic dataset in the Kaggle layout", formatter_class=fmt)
     p.add_argument("out_dir")
@@ -166,7 +226,6 @@ def _version() -> str:
 
 
 def main(argv=None) -> int:
-    from .landmarks import DataError
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -77,3 +77,52 @@ def write_predictions(path: Path, store, rows) -> None:
         for index, target, prediction in sorted(rows):
             writer.writerow([table.sequence_id[index], table.participant_id[index], target, prediction,
                              Levenshtein.distance(target, prediction)])
+
+
+def exported_sequences(data, columns: list[str], split: str):
+    """(index, sequence_id, phrase, (frames, len(columns))) from a store's split or a Kaggle dataset."""
+    from .dataset import read_dataset
+    from .inference import to_columns
+    from .landmarks import WideParquet, indices_for_columns
+    from .store import Store
+    data = Path(data)
+    if (data / "header.json").is_file():
+        store = Store(data)
+        position = {n: i for i, n in enumerate(store.header["landmarks"])}
+        from .landmarks import LANDMARK_NAMES
+        try:
+            picks = [position[LANDMARK_NAMES[i]] for i in indices_for_columns(columns)[: len(columns) // 3]]
+        except KeyError as error:
+            raise ValueError(f"{data}: the store lacks landmark {error} that the model reads") from None
+        for index in store.split(split):
+            frames = store[int(index)][:, picks]
+            yield (int(index), int(store.sequences.sequence_id[index]), store.sequences.phrase[index],
+                   np.ascontiguousarray(frames.transpose(0, 2, 1).reshape(len(frames), -1)))
+        return
+    rows, problems = read_dataset(data)
+    if problems:
+        raise problems[0].error()
+    for file, group in rows.groupby("file", sort=True):
+        parquet = WideParquet(file)
+        for row in group.itertuples():
+            frames = parquet.read_sequence(int(row.sequence_id), columns)
+            yield row.Index, int(row.sequence_id), row.phrase, to_columns(frames, columns)
+
+
+def evaluate_exported(model_path, data, split: str = "test") -> dict:
+    """Score an exported model the way a competition scorer would: selected columns -> signature ->
+    argmax -> character map. `data` is a store (its `split`) or a Kaggle-layout dataset (every row)."""
+    from .inference import LiteModel
+    model = LiteModel(model_path)
+    rows = [(sid, phrase, model.predict(frames)) for _, sid, phrase, frames in
+            exported_sequences(data, model.columns, split)]
+    if not rows:
+        raise ValueError(f"{data}: no sequences to evaluate in the {split} split")
+    result = score([r[1] for r in rows], [r[2] for r in rows])
+    path = Path(model_path)
+    out = (path if path.is_dir() else path.parent) / f"predictions_{split}.csv"
+    with open(out, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sequence_id", "phrase", "prediction"])
+        writer.writerows(rows)
+    return {**result, "predictions": str(out)}

@@ -109,6 +109,7 @@ def compute_features(landmarks: tf.Tensor, layout: FeatureLayout, max_frames: in
 
     frames = tf.shape(landmarks)[0]
     features = tf.concat([tf.reshape(local, [frames, -1]), tf.reshape(normalised, [frames, -1]), detected], axis=1)
+    features = tf.reshape(features, [frames, layout.num_features])  # a static width, for the converter
     features = tf.where(tf.math.is_finite(features), features, 0.0)
     return resample(features, max_frames)
 

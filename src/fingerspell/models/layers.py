@@ -1,5 +1,6 @@
 """Building blocks shared by both models, written with plain matmuls so they export to builtin TFLite
-ops and so that attention can run on cached keys and values."""
+ops and so that attention can run on cached keys and values. (`tf.expand_dims`, not `x[:, None]`: the
+converter cannot lower those strided slices to builtins.)"""
 from __future__ import annotations
 
 import keras
@@ -32,7 +33,7 @@ class Attention(layers.Layer):
         q = self.split_heads(self.query(query_input)) * (self.head_dim ** -0.5)
         scores = tf.matmul(q, keys, transpose_b=True)
         if mask is not None:
-            scores = tf.where(mask[:, None], scores, tf.cast(NEG_INF, scores.dtype))
+            scores = tf.where(tf.expand_dims(mask, 1), scores, tf.cast(NEG_INF, scores.dtype))
         weights = self.dropout(tf.nn.softmax(scores, axis=-1), training=training)
         out = tf.matmul(weights, values)
         batch, length = tf.shape(out)[0], tf.shape(out)[2]
@@ -46,7 +47,7 @@ class Attention(layers.Layer):
 
 def padding_mask(query_mask, key_mask):
     """bool (B, Tq, Tk) from per-position masks (B, Tq) and (B, Tk)."""
-    return tf.logical_and(query_mask[:, :, None], key_mask[:, None, :])
+    return tf.logical_and(tf.expand_dims(query_mask, 2), tf.expand_dims(key_mask, 1))
 
 
 class FeedForward(layers.Layer):
@@ -90,7 +91,7 @@ class ConvBlock(layers.Layer):
         self.dropout = layers.Dropout(dropout)
 
     def call(self, x, frame_mask, training=False):
-        keep = tf.cast(frame_mask, x.dtype)[:, :, None]
+        keep = tf.expand_dims(tf.cast(frame_mask, x.dtype), 2)
         value, gate = tf.split(self.expand(self.norm(x)), 2, axis=-1)
         h = value * tf.sigmoid(gate) * keep
         h = tf.nn.swish(self.conv_norm(self.depthwise(h)))
@@ -99,12 +100,13 @@ class ConvBlock(layers.Layer):
 
 def downsample_mask(mask, stride: int):
     """bool (B, ceil(T / stride)): an output step is real when any frame it covers is."""
-    return tf.cast(tf.nn.max_pool1d(tf.cast(mask, tf.float32)[:, :, None], stride, stride, "SAME")[:, :, 0], tf.bool)
+    pooled = tf.nn.max_pool1d(tf.expand_dims(tf.cast(mask, tf.float32), 2), stride, stride, "SAME")
+    return tf.cast(tf.squeeze(pooled, 2), tf.bool)
 
 
 def masked_pool(x, mask, stride: int):
     """Mean of the real frames in each window of `stride`: the same with or without batch padding."""
-    keep = tf.cast(mask, x.dtype)[:, :, None]
+    keep = tf.expand_dims(tf.cast(mask, x.dtype), 2)
     total = tf.nn.avg_pool1d(x * keep, stride, stride, "SAME")
     count = tf.nn.avg_pool1d(keep, stride, stride, "SAME")
     return tf.math.divide_no_nan(total, count), downsample_mask(mask, stride)

@@ -31,6 +31,27 @@ class Seq2SeqConfig:
     max_target: int = 64  # start + up to 62 characters + end
 
 
+class StridedConv(layers.Layer):
+    """Conv1D, stride 2, relu, on explicitly and symmetrically padded input: output i sees frames
+    2i - k//2 .. 2i + k//2 whatever the length (TF's "same" shifts by a frame with the length's parity, so
+    batch padding would change the output). Raw tf.nn.conv1d: Keras's strided conv is an XLA function
+    the TFLite converter cannot lower."""
+
+    def __init__(self, filters: int, kernel: int, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size = filters, kernel
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.kernel_size, input_shape[-1], self.filters),
+                                      initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.filters,), initializer="zeros", name="bias")
+
+    def call(self, x):
+        half = self.kernel_size // 2
+        x = tf.pad(x, [[0, 0], [half, half], [0, 0]])
+        return tf.nn.relu(tf.nn.conv1d(x, tf.cast(self.kernel, x.dtype), 2, "VALID") + tf.cast(self.bias, x.dtype))
+
+
 class DecoderLayer(layers.Layer):
     def __init__(self, config: Seq2SeqConfig, **kwargs):
         super().__init__(**kwargs)
@@ -50,10 +71,10 @@ class DecoderLayer(layers.Layer):
         """One cached decoding step: x (B, 1, D); caches (B, heads, max_target, head_dim)."""
         h = self.norms[0](x)
         k, v = self.self_attention.keys_values(h)
-        where = tf.one_hot(position, tf.shape(cache_k)[2], dtype=cache_k.dtype)[None, None, :, None]
+        where = tf.reshape(tf.one_hot(position, tf.shape(cache_k)[2], dtype=cache_k.dtype), [1, 1, -1, 1])
         cache_k, cache_v = cache_k * (1 - where) + k * where, cache_v * (1 - where) + v * where
         seen = tf.range(tf.shape(cache_k)[2]) <= position
-        self_mask = tf.tile(seen[None, None, :], [tf.shape(x)[0], 1, 1])
+        self_mask = tf.tile(tf.reshape(seen, [1, 1, -1]), [tf.shape(x)[0], 1, 1])
         x = x + self.self_attention.attend(h, cache_k, cache_v, self_mask)
         x = x + self.cross_attention.attend(self.norms[1](x), *cross_kv, cross_mask)
         return x + self.feed_forward(self.norms[2](x)), cache_k, cache_v
@@ -63,10 +84,7 @@ class Seq2SeqModel(keras.Model):
     def __init__(self, config: Seq2SeqConfig, **kwargs):
         super().__init__(**kwargs)
         self.config = config
-        # "valid" convolutions on explicitly, symmetrically padded input: TF's "same" padding shifts by
-        # one frame with the parity of the length, which would make batch padding change the output.
-        self.convs = [layers.Conv1D(config.dim, config.conv_kernel, strides=2, padding="valid", activation="relu")
-                      for _ in range(3)]
+        self.convs = [StridedConv(config.dim, config.conv_kernel) for _ in range(3)]
         self.source_positions = layers.Embedding(config.max_frames // 8 + 1, config.dim)
         self.encoder = [TransformerBlock(config.dim, config.heads, config.hidden, config.dropout, "relu")
                         for _ in range(config.encoder_layers)]
@@ -78,13 +96,12 @@ class Seq2SeqModel(keras.Model):
 
     def encode(self, features, mask, training=False):
         """features (B, T, F) -> memory (B, ceil(T/8), D) and its mask."""
-        x = features * tf.cast(mask, features.dtype)[:, :, None]
-        half = self.config.conv_kernel // 2
+        x = features * tf.expand_dims(tf.cast(mask, features.dtype), 2)
         for conv in self.convs:
-            x = conv(tf.pad(x, [[0, 0], [half, half], [0, 0]]))  # output i sees frames 2i-half .. 2i+half
+            x = conv(x)
             mask = downsample_mask(mask, 2)
-            x = x * tf.cast(mask, x.dtype)[:, :, None]
-        x = x + self.source_positions(tf.range(tf.shape(x)[1]))[None]
+            x = x * tf.expand_dims(tf.cast(mask, x.dtype), 2)
+        x = x + tf.expand_dims(self.source_positions(tf.range(tf.shape(x)[1])), 0)
         for block in self.encoder:
             x = block(x, mask, training=training)
         return x, mask
@@ -92,9 +109,9 @@ class Seq2SeqModel(keras.Model):
     def decode(self, tokens, memory, memory_mask, training=False):
         """Teacher-forced logits (B, L, 62) for input tokens (B, L)."""
         length = tf.shape(tokens)[1]
-        x = self.token_embedding(tokens) + self.target_positions(tf.range(length))[None]
+        x = self.token_embedding(tokens) + tf.expand_dims(self.target_positions(tf.range(length)), 0)
         causal = tf.linalg.band_part(tf.ones([length, length], tf.bool), -1, 0)
-        self_mask = tf.logical_and(causal[None], (tokens != PAD_TOKEN)[:, None, :])
+        self_mask = tf.logical_and(tf.expand_dims(causal, 0), tf.expand_dims(tokens != PAD_TOKEN, 1))
         cross_mask = padding_mask(tf.ones_like(tokens, tf.bool), memory_mask)
         for layer in self.decoder:
             x = layer(x, memory, self_mask=self_mask, cross_mask=cross_mask, training=training)
@@ -110,7 +127,7 @@ class Seq2SeqModel(keras.Model):
         memory, memory_mask = self.encode(features, mask)
         batch = tf.shape(memory)[0]
         cross = [layer.cross_attention.keys_values(memory) for layer in self.decoder]
-        cross_mask = memory_mask[:, None, :]
+        cross_mask = tf.expand_dims(memory_mask, 1)
         heads, head_dim = self.config.heads, self.config.dim // self.config.heads
         empty = tf.zeros([batch, heads, self.config.max_target, head_dim], memory.dtype)
         caches = [(empty, empty) for _ in self.decoder]
@@ -119,16 +136,16 @@ class Seq2SeqModel(keras.Model):
         out = tf.fill([batch, max_steps], -1)
 
         def body(i, token, done, out, caches):
-            x = self.token_embedding(token[:, None]) + self.target_positions(i[None])[None]
+            x = self.token_embedding(tf.expand_dims(token, 1)) + tf.reshape(self.target_positions(i), [1, 1, -1])
             new_caches = []
             for layer, (k, v), kv in zip(self.decoder, caches, cross):
                 x, k, v = layer.step(x, k, v, i, kv, cross_mask)
                 new_caches.append((k, v))
-            logits = self.classifier(self.final_norm(x))[:, 0, :PAD_TOKEN + 3]
+            logits = tf.squeeze(self.classifier(self.final_norm(x)), 1)
             token = tf.argmax(logits, axis=-1, output_type=tf.int32)
             done = done | (token == EOS_TOKEN)
             emit = tf.where(done | (token >= PAD_TOKEN), -1, token)
-            out = out + tf.one_hot(i, max_steps, dtype=tf.int32)[None] * (emit[:, None] + 1)
+            out = out + tf.expand_dims(tf.one_hot(i, max_steps, dtype=tf.int32), 0) * tf.expand_dims(emit + 1, 1)
             return i + 1, token, done, out, new_caches
 
         def keep_going(i, token, done, out, caches):

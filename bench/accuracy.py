@@ -1,0 +1,68 @@
+"""Accuracy under a fixed wall-clock budget: the CTC default against the seed baseline, side by side.
+
+A fixed synthetic benchmark (seeded; test signers never seen in training) is generated and prepared
+once; each model then trains for the same number of minutes on this machine, one after the other, in
+its own process, and is scored on the test split. Prints JSON.
+
+    python bench/accuracy.py [--minutes 10] [--sequences 3000] [--signers 30] [--seed 1234] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from fingerspell.store import Store, prepare
+from fingerspell.synthetic_dataset import synthesize
+
+
+def run(*args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "fingerspell", *args], capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"fingerspell {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--sequences", type=int, default=3000)
+    parser.add_argument("--signers", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--out", default="out/bench-accuracy")
+    parser.add_argument("--models", default="ctc,seq2seq")
+    args = parser.parse_args()
+    out = Path(args.out)
+    data, store = out / "data", out / "store"
+    if not (data / "train.csv").is_file():
+        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2, progress=False)
+    if not (store / "header.json").is_file():
+        prepare(data, store, workers=2, progress=False)
+    header = Store(store).header
+    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
+              "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed,
+                          "splits": header["splits"]}, "models": {}}
+    for model in args.models.split(","):
+        run_dir = out / f"run-{model}"
+        if not (run_dir / "best.npz").is_file():
+            trained = json.loads(run("train", str(store), "--run", str(run_dir), "--model", model,
+                                     "--minutes", str(args.minutes), "--quiet"))
+        else:
+            trained = {}
+        test = json.loads(run("evaluate", str(run_dir), "--data", str(store), "--split", "test", "--json"))
+        report["models"][model] = {"test_score": round(test["score"], 4), "test_cer": round(test["cer"], 4),
+                                   "test_sequences": test["sequences"], "steps": trained.get("step"),
+                                   "epochs": trained.get("epoch"), "val_best": trained.get("best_score"),
+                                   "parameters": trained.get("parameters"), "train_seconds": trained.get("elapsed_s")}
+    if {"ctc", "seq2seq"} <= set(report["models"]):
+        report["ctc_minus_seq2seq"] = round(report["models"]["ctc"]["test_score"]
+                                            - report["models"]["seq2seq"]["test_score"], 4)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""`fingerspell export RUN_DIR -o OUT_DIR [--fp16]`: a LiteRT model under the competition contract.
+
+The graph holds the whole path: raw Kaggle columns `inputs` [frames, len(selected_columns)] -> the same
+feature pipeline training used (features.py) -> the model -> greedy decoding -> `outputs`
+[characters, 59] one-hot rows, signature `serving_default`. Builtin ops only.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from .features import FeatureLayout, columns_to_landmarks, compute_features, input_landmark_names, selected_columns
+from .models.ctc import ctc_greedy
+from .vocab import NUM_CHARACTERS, write_character_map
+
+MAX_SIZE_BYTES = 40 * 1024 * 1024  # the competition's limit
+
+
+class ExportModule(tf.Module):
+    """Raw columns -> text as one-hot rows. Tracks the Keras model's backing tf.Variables itself:
+    a Keras 3 model merely held by a tf.Module would convert to a file without weights."""
+
+    def __init__(self, model, config):
+        super().__init__()
+        self.config = config
+        self.weights_to_keep = [v.value for v in model.variables]
+        # reached through closures, not attributes: tracking the Keras model itself would make
+        # SavedModel tracing call it without its frame mask
+        self._run_model = lambda features, mask: model(features, mask, training=False)
+        self._greedy = lambda features, mask: model.greedy(features, mask)
+        self.columns = selected_columns(config.lips)
+        self.layout = FeatureLayout.from_names(input_landmark_names(config.lips), config.lips)
+
+    def tokens(self, inputs):
+        """inputs (frames, C) -> int32 (k,) characters."""
+        frames = tf.shape(inputs)[0]
+        nan_row = tf.fill([1, len(self.columns)], float("nan"))
+        # 0 frames would reach XNNPack as an empty tensor: run one empty frame, then keep nothing
+        padded = tf.concat([inputs, nan_row], axis=0)[: tf.maximum(frames, 1)]
+        features = compute_features(columns_to_landmarks(padded), self.layout, self.config.max_frames)[None]
+        mask = tf.ones(tf.shape(features)[:2], tf.bool)
+        if self.config.model == "ctc":
+            logits, out_mask = self._run_model(features, mask)
+            tokens = ctc_greedy(logits, out_mask)[0]
+        else:
+            tokens = self._greedy(features, mask)[0]
+        tokens = tf.boolean_mask(tokens, tokens >= 0)
+        return tokens[: tf.where(frames > 0, tf.shape(tokens)[0], 0)]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="inputs")])
+    def serve(self, inputs):
+        return {"outputs": tf.one_hot(self.tokens(inputs), NUM_CHARACTERS)}
+
+
+def convert(module: ExportModule, fp16: bool = False) -> bytes:
+    """SavedModel (signature serving_default) -> .tflite bytes, builtin ops only."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve})
+        converter = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=["serving_default"])
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if fp16:
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        return converter.convert()
+
+
+def export_run(run_dir, out_dir, fp16: bool = False, which: str = "best") -> dict:
+    """Write model.tflite, inference_args.json and character_to_prediction_index.json."""
+    from .evaluate import load_run
+    config, model, meta = load_run(run_dir, which)
+    module = ExportModule(model, config)
+    flatbuffer = convert(module, fp16)
+    if len(flatbuffer) > MAX_SIZE_BYTES:
+        raise ValueError(f"model.tflite would be {len(flatbuffer) / 2**20:.1f} MB, over the 40 MB limit; "
+                         "try --fp16 or a smaller preset")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / "model.tflite.tmp"
+    staging.write_bytes(flatbuffer)
+    staging.replace(out / "model.tflite")
+    (out / "inference_args.json").write_text(json.dumps({"selected_columns": module.columns}), encoding="utf-8")
+    write_character_map(out / "character_to_prediction_index.json")
+    return {"model": str(out / "model.tflite"), "bytes": len(flatbuffer), "fp16": fp16, "kind": config.model,
+            "parameters": meta["parameters"], "columns": len(module.columns)}

@@ -1,0 +1,133 @@
+"""Export under the competition contract, parity with Keras, edge inputs, predict and evaluate."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fingerspell import load_model
+from fingerspell.cli import main
+from fingerspell.export import export_run
+from fingerspell.features import selected_columns
+from fingerspell.inference import LiteModel, RunModel
+from fingerspell.landmarks import COORDINATE_COLUMNS, WideParquet
+from fingerspell.store import Store
+from fingerspell.train import train
+from fingerspell.vocab import CHAR_TO_INDEX
+
+TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=32", "seq2seq.dim=32", "seq2seq.hidden=48",
+        "seq2seq.heads=2"]
+
+
+@pytest.fixture(scope="session", params=["ctc", "seq2seq"])
+def exported(request, tiny_store, tmp_path_factory):
+    """A barely trained run of each kind (its outputs are far from empty) and its export."""
+    root = tmp_path_factory.mktemp(f"export-{request.param}")
+    train(tiny_store, root / "run", model=request.param, epochs=1, progress=False, settings=TINY)
+    info = export_run(root / "run", root / "export")
+    return request.param, root / "run", root / "export", info
+
+
+def _test_sequences(tiny_dataset, tiny_store, count=8):
+    store = Store(tiny_store)
+    for index in store.split("test")[:count]:
+        row = store.sequences.iloc[index]
+        frames = WideParquet(tiny_dataset / row.file).read_sequence(int(row.sequence_id))
+        yield row, frames  # the full (frames, 543, 3) landmarks, as a user would hand them over
+
+
+def test_contract_files_signature_and_size(exported):
+    kind, _, folder, info = exported
+    assert info["kind"] == kind and 0 < info["bytes"] < 40 * 2**20
+    assert json.loads((folder / "inference_args.json").read_text()) == {"selected_columns": selected_columns()}
+    assert json.loads((folder / "character_to_prediction_index.json").read_text()) == CHAR_TO_INDEX
+    model = LiteModel(folder)
+    signature = model.interpreter.get_signature_list()["serving_default"]
+    assert signature == {"inputs": ["inputs"], "outputs": ["outputs"]}
+    output = model.runner(inputs=np.zeros((30, len(model.columns)), np.float32))["outputs"]
+    assert output.ndim == 2 and output.shape[1] == 59 and output.dtype == np.float32
+
+
+def test_tflite_matches_keras(exported, tiny_dataset, tiny_store):
+    _, run, folder, _ = exported
+    keras_model, lite = RunModel(run), LiteModel(folder)
+    texts = []
+    for _, frames in _test_sequences(tiny_dataset, tiny_store):
+        texts.append(lite.predict(frames))
+        assert texts[-1] == keras_model.predict(frames)
+    assert sum(len(t) > 0 for t in texts) >= 6  # a weightless export would not say the same things
+
+
+@pytest.mark.parametrize("frames", [0, 1, 2000])
+def test_edge_lengths_and_missing_hands_never_crash(exported, frames):
+    model = LiteModel(exported[2])
+    data = np.random.default_rng(frames).uniform(0, 1, (frames, len(model.columns))).astype(np.float32)
+    output = model.runner(inputs=data)["outputs"]
+    assert output.shape[1] == 59 and (frames > 0 or output.shape[0] == 0)
+    blind = np.full((50, len(model.columns)), np.nan, np.float32)  # no hand, no pose detected
+    assert isinstance(model.predict(blind), str)
+
+
+def test_fp16_halves_the_file(tiny_store, tmp_path):
+    """At the cpu preset's size (tiny tensors stay float32, so a toy model would not show it)."""
+    train(tiny_store, tmp_path / "run", epochs=1, progress=False, settings=["batch_size=64"])
+    full, half = export_run(tmp_path / "run", tmp_path / "fp32"), export_run(tmp_path / "run", tmp_path / "fp16", fp16=True)
+    assert half["bytes"] < 0.55 * full["bytes"]
+    sequence = np.random.default_rng(0).uniform(0, 1, (60, 162)).astype(np.float32)
+    assert LiteModel(tmp_path / "fp16").predict(sequence) == LiteModel(tmp_path / "fp32").predict(sequence)
+
+
+def test_predict_cli_many_inputs_and_a_bad_one(exported, tiny_dataset, tmp_path, capsys):
+    folder = exported[2]
+    train_csv = pd.read_csv(tiny_dataset / "train.csv", keep_default_na=False)
+    first = train_csv.iloc[0]
+    kaggle = tiny_dataset / first.path
+    single = tmp_path / "one.parquet"  # a single-sequence wide file without the sequence_id column
+    frame = pd.read_parquet(kaggle).loc[first.sequence_id].reset_index(drop=True)
+    frame[["frame", *COORDINATE_COLUMNS]].to_parquet(single)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    code = main(["predict", str(folder / "model.tflite"), str(kaggle), str(broken), str(single),
+                 "--sequence-id", str(first.sequence_id), "--json"])
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == 1 and "broken.parquet" in captured.err, captured.err
+    assert captured.err.count("skipped") == 1, captured.err
+    assert [line["input"] for line in lines] == [str(kaggle), str(single)]
+    assert lines[0]["prediction"] == lines[1]["prediction"] and lines[0]["sequence_id"] == first.sequence_id
+    assert main(["predict", str(folder), str(kaggle)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == (train_csv.path == first.path).sum()
+
+
+def test_predict_long_layout_and_python_api(exported, tiny_dataset):
+    from conftest import shared
+    model = load_model(exported[2] / "model.tflite")
+    frames = WideParquet(next((tiny_dataset / "train_landmarks").glob("*.parquet"))).read_sequence(
+        int(pd.read_csv(tiny_dataset / "train.csv").sequence_id[0]))
+    assert model.predict(frames) == model.predict(frames.copy())
+    from fingerspell.inference import read_sequences
+    (sequence_id, columns), = read_sequences(shared("islr/islr_2044_635217.csv"), model.columns)
+    assert sequence_id is None and columns.shape == (7, len(model.columns))
+    assert isinstance(model.predict(columns), str)
+
+
+def test_predict_runs_without_tensorflow(exported, tiny_dataset):
+    code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None\n"
+            "from fingerspell.cli import main; sys.exit(main(sys.argv[1:]))")
+    kaggle = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
+    result = subprocess.run([sys.executable, "-c", code, "predict", str(exported[2] / "model.tflite"), str(kaggle),
+                             "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.stdout.splitlines()) == 60
+
+
+def test_evaluate_exported_on_store_and_on_kaggle_data(exported, tiny_dataset, tiny_store, capsys):
+    folder = exported[2]
+    assert main(["evaluate", str(folder / "model.tflite"), "--data", str(tiny_store), "--split", "test", "--json"]) == 0
+    on_store = json.loads(capsys.readouterr().out)
+    assert on_store["sequences"] == len(Store(tiny_store).split("test"))
+    assert main(["evaluate", str(folder), "--data", str(tiny_dataset), "--json"]) == 0
+    on_data = json.loads(capsys.readouterr().out)
+    assert on_data["sequences"] == 140 and on_data["score"] == pytest.approx(1 - on_data["cer"])
