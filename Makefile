@@ -1,10 +1,13 @@
 # Two commands on a fresh machine: `make demo` (the main job on the embedded synthetic default)
 # and `make test`. Both create the virtual environment in .venv on first use and reuse it after.
+# The tests also build .venv-video: MediaPipe 0.10.21 (offline Holistic) needs numpy < 2, so video
+# extraction runs in that second environment and the main one stays on TensorFlow 2.21 / numpy 2.
 PYTHON ?= python3
 VENV ?= .venv
+VIDEO_VENV ?= .venv-video
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install video-env clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +15,24 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+$(VIDEO_VENV)/.installed: $(BIN)/.installed src/fingerspell/extract.py
+	$(BIN)/fingerspell setup-video --env $(VIDEO_VENV)
+	touch $@
+
 install: $(BIN)/.installed
+
+video-env: $(VIDEO_VENV)/.installed
 
 demo: $(BIN)/.installed
 	$(BIN)/fingerspell demo --out out/demo
 
-test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q
+test: $(BIN)/.installed $(VIDEO_VENV)/.installed
+	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python $(BIN)/python -m pytest -q
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/convert.py
+	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/inference.py
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) $(VIDEO_VENV) out

@@ -31,3 +31,19 @@ def tiny_store(tiny_dataset, tmp_path_factory) -> Path:
     store = tmp_path_factory.mktemp("tiny_store") / "store"
     prepare(tiny_dataset, store, progress=False)
     return store
+
+
+TINY_MODEL = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=32", "seq2seq.dim=32", "seq2seq.hidden=48",
+              "seq2seq.heads=2"]
+_EXPORTS = {}
+
+
+def export_tiny(kind, tiny_store, tmp_path_factory):
+    """(kind, run dir, export dir, export info) of a barely trained tiny model; built once per session."""
+    if kind not in _EXPORTS:
+        from fingerspell.export import export_run
+        from fingerspell.train import train
+        root = tmp_path_factory.mktemp(f"export-{kind}")
+        train(tiny_store, root / "run", model=kind, epochs=1, progress=False, settings=TINY_MODEL)
+        _EXPORTS[kind] = (kind, root / "run", root / "export", export_run(root / "run", root / "export"))
+    return _EXPORTS[kind]

@@ -15,19 +15,14 @@ from fingerspell.inference import LiteModel, RunModel
 from fingerspell.landmarks import COORDINATE_COLUMNS, WideParquet
 from fingerspell.store import Store
 from fingerspell.train import train
+
+from conftest import export_tiny
 from fingerspell.vocab import CHAR_TO_INDEX
-
-TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=32", "seq2seq.dim=32", "seq2seq.hidden=48",
-        "seq2seq.heads=2"]
-
 
 @pytest.fixture(scope="session", params=["ctc", "seq2seq"])
 def exported(request, tiny_store, tmp_path_factory):
     """A barely trained run of each kind (its outputs are far from empty) and its export."""
-    root = tmp_path_factory.mktemp(f"export-{request.param}")
-    train(tiny_store, root / "run", model=request.param, epochs=1, progress=False, settings=TINY)
-    info = export_run(root / "run", root / "export")
-    return request.param, root / "run", root / "export", info
+    return export_tiny(request.param, tiny_store, tmp_path_factory)
 
 
 def _test_sequences(tiny_dataset, tiny_store, count=8):
@@ -128,6 +123,8 @@ def test_evaluate_exported_on_store_and_on_kaggle_data(exported, tiny_dataset, t
     assert main(["evaluate", str(folder / "model.tflite"), "--data", str(tiny_store), "--split", "test", "--json"]) == 0
     on_store = json.loads(capsys.readouterr().out)
     assert on_store["sequences"] == len(Store(tiny_store).split("test"))
-    assert main(["evaluate", str(folder), "--data", str(tiny_dataset), "--json"]) == 0
+    report = folder.parent / "report"
+    assert main(["evaluate", str(folder), "--data", str(tiny_dataset), "--json", "--report", str(report)]) == 0
     on_data = json.loads(capsys.readouterr().out)
+    assert (report / "index.html").is_file() and (report / "substitutions.png").is_file()
     assert on_data["sequences"] == 140 and on_data["score"] == pytest.approx(1 - on_data["cer"])

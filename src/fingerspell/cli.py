@@ -71,6 +71,10 @@ def _evaluate(args) -> int:
         result = evaluate_exported(target, args.data, split=args.split)
     else:
         result = evaluate_run(target, args.data, split=args.split, which=args.checkpoint)
+    if args.report:
+        from .report import write_report
+        index = write_report(result["rows"], args.report, title=f"{target} on {args.data} ({args.split})")
+        print(f"report: {index}", file=sys.stderr)
     if args.json:
         print(json.dumps({k: result[k] for k in ("score", "cer", "sequences", "characters")}))
     else:
@@ -86,12 +90,25 @@ def _export(args) -> int:
 
 
 def _predict(args) -> int:
+    import tempfile
+    from .extract import extract, is_media
     from .inference import load_model, read_sequences
     model = load_model(args.model, threads=args.threads)
     failures = 0
+    media = [p for p in args.inputs if is_media(p)]
+    extracted = {}
+    if media:  # videos and images: MediaPipe first, then the landmark files it wrote
+        scratch = tempfile.TemporaryDirectory()
+        for result in extract(media, scratch.name, progress=not args.json):
+            extracted[result["input"]] = result
     for path in args.inputs:
         try:
-            for sequence_id, frames in read_sequences(path, model.columns, args.sequence_id):
+            source = path
+            if path in extracted:
+                if not extracted[path]["ok"]:
+                    raise ValueError(f"{path}: {extracted[path]['reason']}")
+                source = extracted[path]["path"]
+            for sequence_id, frames in read_sequences(source, model.columns, args.sequence_id):
                 text = model.predict(frames)
                 if args.json:
                     print(json.dumps({"input": path, "sequence_id": sequence_id, "frames": len(frames),
@@ -103,6 +120,54 @@ def _predict(args) -> int:
             where = "" if str(path) in str(error) else f"{path}: "
             print(f"fingerspell predict: skipped {where}{error}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _extract(args) -> int:
+    from .extract import extract
+    results = extract(args.inputs, args.out, progress=not args.quiet)
+    for result in results:
+        if result["ok"]:
+            print(f"{result['input']}: {result['frames']} frames at {result['fps']} frames/s -> {result['path']}"
+                  + (f" ({result['corrupt_frames']} unreadable frames skipped)" if result.get("corrupt_frames") else ""))
+        else:
+            print(f"fingerspell extract: skipped {result['input']}: {result['reason']}", file=sys.stderr)
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def _setup_video(args) -> int:
+    from .extract import setup_video_env
+    print(f"video environment ready: {setup_video_env(args.env)}")
+    return 0
+
+
+def _show(args) -> int:
+    from .inference import load_model, read_sequences
+    from .landmarks import COORDINATE_COLUMNS, NUM_LANDMARKS
+    from .visualize import show
+    ids = [args.sequence_id] if args.sequence_id is not None else None
+    sequence_id, flat = next(iter(read_sequences(args.input, list(COORDINATE_COLUMNS), ids)))
+    frames = flat.reshape(len(flat), 3, NUM_LANDMARKS).transpose(0, 2, 1)
+    phrase = _phrase_of(Path(args.input), sequence_id)
+    title = f"{Path(args.input).name}" + (f" · {sequence_id}" if sequence_id is not None else "")
+    title += f"\nphrase: {phrase!r}" if phrase is not None else ""
+    if args.model:
+        title += f"\nprediction: {load_model(args.model).predict(frames)!r}"
+    print(show(frames, args.out, title=title, fps=args.fps))
+    return 0
+
+
+def _phrase_of(path: Path, sequence_id) -> str | None:
+    """The phrase of a sequence from the metadata csv of the dataset the file sits in, if any."""
+    if sequence_id is None:
+        return None
+    for folder in (path.parent, path.parent.parent):
+        for name in ("train.csv", "supplemental_metadata.csv"):
+            if (folder / name).is_file():
+                table = pd.read_csv(folder / name, keep_default_na=False, dtype={"phrase": str})
+                match = table[table.sequence_id == sequence_id]
+                if len(match):
+                    return match.phrase.iloc[0]
+    return None
 
 
 def _demo(args) -> int:
@@ -174,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=("train", "val", "test"), default="val")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--json", action="store_true", help='print {"score", "cer", "sequences", "characters"}')
+    p.add_argument("--report", metavar="DIR", help="also write plots and an index page of the errors to DIR")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("export", help="write a LiteRT model under the competition contract", formatter_class=fmt)
@@ -185,11 +251,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="read fingerspelling from landmark files", formatter_class=fmt)
     p.add_argument("model", help="model.tflite, an export folder, or a run directory")
-    p.add_argument("inputs", nargs="+", help="Kaggle parquet, single-sequence parquet or long-layout files")
+    p.add_argument("inputs", nargs="+", help="Kaggle parquet, single-sequence parquet, long-layout files, "
+                   "or videos/images (extracted with MediaPipe first)")
     p.add_argument("--sequence-id", type=int, action="append", help="only these sequences (repeatable)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true", help="JSON lines instead of text")
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser("show", help="animate a sequence (.gif/.mp4) or draw a contact sheet (.png)",
+                       formatter_class=fmt)
+    p.add_argument("input", help="Kaggle parquet, single-sequence parquet, long-layout or extracted file")
+    p.add_argument("--sequence-id", type=int, help="which sequence (default: the first)")
+    p.add_argument("--model", help="also show this model's prediction (.tflite, export folder or run)")
+    p.add_argument("-o", "--out", required=True, help="OUT.gif, OUT.mp4 or OUT.png")
+    p.add_argument("--fps", type=int, default=15)
+    p.set_defaults(func=_show)
+
+    p = sub.add_parser("extract", help="videos or images -> MediaPipe Holistic -> Kaggle-layout landmarks",
+                       formatter_class=fmt)
+    p.add_argument("inputs", nargs="+", help="video files (.mp4, .mov, ...) or images (.png, .jpg, ...)")
+    p.add_argument("-o", "--out", required=True, help="folder for landmarks/*.parquet and metadata.csv")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_extract)
+
+    p = sub.add_parser("setup-video", help="create the MediaPipe environment that `extract` runs in",
+                       formatter_class=fmt)
+    from .extract import DEFAULT_VIDEO_ENV
+    p.add_argument("--env", default=str(DEFAULT_VIDEO_ENV), help="where to create it")
+    p.set_defaults(func=_setup_video)
 
     p = sub.add_parser("synth", help="write a synthetic dataset in the Kaggle layout", formatter_class=fmt)
     p.add_argument("out_dir")
@@ -229,6 +318,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, FileExistsError, FileNotFoundError, ValueError) as error:
+    except (DataError, FileExistsError, FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"fingerspell {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -31,7 +31,7 @@ class RunConfig:
     epochs: int = 60
     eval_every: int = 0  # steps between validations; 0 = once per epoch
     seed: int = 0
-    mixed_precision: bool = True  # used only on a GPU
+    mixed_precision: str = "auto"  # float16 compute: "auto" = on a GPU only, "on", "off"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -92,6 +92,6 @@ def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
                          learning_rate=1e-3, weight_decay=0.01 if name == "cpu" else 0.05)
     if name == "cpu":
         return RunConfig()
-    return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=3, kernel=17, heads=6,
+    return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6,
                                                   ff_mult=2, dropout=0.2, time_stride=2),
                      max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400)

@@ -64,8 +64,9 @@ def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -
     result, rows = score_batches(make_eval_step(model, config), data)
     path = Path(run_dir) / f"predictions_{split}.csv"
     write_predictions(path, store, rows)
+    named = [(int(store.sequences.sequence_id[i]), target, prediction) for i, target, prediction in rows]
     return {"score": result["score"], "cer": result["cer"], "sequences": result["sequences"],
-            "characters": result["characters"], "loss": result["loss"], "predictions": str(path)}
+            "characters": result["characters"], "loss": result["loss"], "predictions": str(path), "rows": named}
 
 
 def write_predictions(path: Path, store, rows) -> None:
@@ -125,4 +126,4 @@ def evaluate_exported(model_path, data, split: str = "test") -> dict:
         writer = csv.writer(handle)
         writer.writerow(["sequence_id", "phrase", "prediction"])
         writer.writerows(rows)
-    return {**result, "predictions": str(out)}
+    return {**result, "predictions": str(out), "rows": rows}

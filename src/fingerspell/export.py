@@ -7,11 +7,9 @@ feature pipeline training used (features.py) -> the model -> greedy decoding -> 
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from .features import FeatureLayout, columns_to_landmarks, compute_features, input_landmark_names, selected_columns

@@ -177,6 +177,17 @@ class WideParquet:
         return groups
 
 
+def landmarks_table(arrays: list[np.ndarray], sequence_ids) -> pa.Table:
+    """Sequences `(frames, 543, 3)` -> a table in the Kaggle wide layout (pandas sees the sequence_id index)."""
+    import pandas as pd
+    frames = np.concatenate(arrays).astype(np.float32, copy=False)
+    flat = np.asfortranarray(frames.transpose(0, 2, 1).reshape(len(frames), 3 * NUM_LANDMARKS))
+    frame = pd.DataFrame(flat, columns=list(COORDINATE_COLUMNS), copy=False)
+    frame.insert(0, FRAME_COLUMN, np.concatenate([np.arange(len(a), dtype=np.int16) for a in arrays]))
+    frame.index = pd.Index(np.repeat(np.asarray(sequence_ids, np.int64), [len(a) for a in arrays]), name=SEQUENCE_COLUMN)
+    return pa.Table.from_pandas(frame, preserve_index=True)
+
+
 def runs_of(ids: np.ndarray, path=None) -> dict[int, tuple[int, int]]:
     """Map each id to its (start, stop) row run; an id in two separate runs is a DataError."""
     if ids.size == 0:

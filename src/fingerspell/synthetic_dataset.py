@@ -15,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from .dataset import CHARACTER_MAP_FILE, METADATA_COLUMNS, METADATA_FILES
-from .landmarks import COORDINATE_COLUMNS, NUM_LANDMARKS, PART_OFFSET
+from .landmarks import COORDINATE_COLUMNS, PART_OFFSET, landmarks_table
 from .phrases import KINDS, phrase_kind, random_phrase, random_sentence
 from .synthetic import make_signer, render_sequence
 from .vocab import write_character_map
@@ -75,7 +74,7 @@ def write_parquet_file(path: Path, rows: pd.DataFrame, seed: int, signer_table: 
                                       np.random.default_rng([seed, 3, r.sequence_id]))
                       for r in chunk.itertuples(index=False)]
             stats += [_sequence_stats(a, r.phrase) for a, r in zip(arrays, chunk.itertuples(index=False))]
-            table = _to_table(arrays, chunk.sequence_id.to_numpy())
+            table = landmarks_table(arrays, chunk.sequence_id.to_numpy())
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema, compression="zstd", use_dictionary=["sequence_id"],
                                           use_byte_stream_split=list(COORDINATE_COLUMNS),
@@ -87,15 +86,6 @@ def write_parquet_file(path: Path, rows: pd.DataFrame, seed: int, signer_table: 
         if tmp.exists():
             tmp.unlink()
     return stats
-
-
-def _to_table(arrays: list[np.ndarray], sequence_ids: np.ndarray) -> pa.Table:
-    frames = np.concatenate(arrays)  # (rows, 543, 3)
-    flat = np.asfortranarray(frames.transpose(0, 2, 1).reshape(len(frames), 3 * NUM_LANDMARKS))
-    frame = pd.DataFrame(flat, columns=list(COORDINATE_COLUMNS), copy=False)
-    frame.insert(0, "frame", np.concatenate([np.arange(len(a), dtype=np.int16) for a in arrays]))
-    frame.index = pd.Index(np.repeat(sequence_ids, [len(a) for a in arrays]).astype(np.int64), name="sequence_id")
-    return pa.Table.from_pandas(frame, preserve_index=True)
 
 
 def _sequence_stats(array: np.ndarray, phrase: str) -> dict:

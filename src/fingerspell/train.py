@@ -104,7 +104,10 @@ class Trainer:
         self.train_data = Batches(self.store, train_ids, config, training=True)
         self.val_data = Batches(self.store, val_ids, config, training=False)
         self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips)
-        self.mixed = bool(config.mixed_precision and tf.config.list_physical_devices("GPU"))
+        if config.mixed_precision not in ("auto", "on", "off"):
+            raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
+        self.mixed = config.mixed_precision == "on" or (
+            config.mixed_precision == "auto" and bool(tf.config.list_physical_devices("GPU")))
         if self.mixed:
             keras.mixed_precision.set_global_policy("mixed_float16")
         with self.strategy.scope():

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from fingerspell.cli import main
+from fingerspell.report import character_errors, write_report
+from fingerspell.visualize import show
+
+
+def test_contact_sheet_and_gif_of_a_synthetic_sequence(tiny_dataset, tmp_path, capsys):
+    import pandas as pd
+    row = pd.read_csv(tiny_dataset / "train.csv", keep_default_na=False).iloc[0]
+    sheet = tmp_path / "sheet.png"
+    assert main(["show", str(tiny_dataset / row.path), "--sequence-id", str(row.sequence_id), "-o", str(sheet)]) == 0
+    image = np.asarray(Image.open(sheet).convert("RGB"))
+    assert image.shape[0] > 200 and image.shape[1] > 600
+    assert (np.abs(image[..., 0].astype(int) - image[..., 2]) > 100).any()  # coloured hands were drawn
+    gif = tmp_path / "clip.gif"
+    frames = np.random.default_rng(0).uniform(0.3, 0.7, (6, 543, 3)).astype(np.float32)
+    frames[2:4, 468:489] = np.nan
+    show(frames, gif, title="test")
+    assert Image.open(gif).n_frames == 6
+
+
+def test_show_refuses_unknown_formats_and_empty_sequences(tmp_path):
+    frames = np.zeros((3, 543, 3), np.float32)
+    with pytest.raises(ValueError, match="gif, .mp4 or .png"):
+        show(frames, tmp_path / "x.bmp")
+    with pytest.raises(ValueError, match="no frames"):
+        show(frames[:0], tmp_path / "x.png")
+
+
+def test_character_errors_follow_the_edit_script():
+    seen, wrong, swaps, inserted = character_errors([(1, "abc", "abd"), (2, "aa", "a"), (3, "x", "xy")])
+    assert seen == {"a": 3, "b": 1, "c": 1, "x": 1}
+    assert wrong == {"c": 1, "a": 1} and swaps == {("c", "d"): 1} and inserted == 1
+
+
+def test_report_page_links_its_plots(tmp_path):
+    rows = [(1, "www.abc.com", "www.abd.com"), (2, "555-123-4567", "555-123-4567"), (3, "12 oak lane", "12 oak")]
+    index = write_report(rows, tmp_path / "report", title="t")
+    page = index.read_text()
+    for image in ("error_rate_per_character.png", "score_by_phrase_kind.png", "substitutions.png"):
+        assert image in page and (tmp_path / "report" / image).stat().st_size > 1000
+    assert "12 oak lane" in page.split("Worst predictions")[1]
+
+
+def test_mp4_animation(tmp_path):
+    pytest.importorskip("imageio_ffmpeg", reason="mp4 needs ffmpeg (the dev extra installs imageio-ffmpeg)")
+    frames = np.random.default_rng(1).uniform(0.3, 0.7, (8, 543, 3)).astype(np.float32)
+    out = show(frames, tmp_path / "clip.mp4", title="mp4")
+    assert out.read_bytes()[4:8] == b"ftyp" and out.stat().st_size > 2000
