@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -315,6 +316,9 @@ def _version() -> str:
 
 
 def main(argv=None) -> int:
+    # TensorFlow's C++ log lines (oneDNN notices, graph-optimiser chatter) bury the progress bars;
+    # Python errors still surface. Set TF_CPP_MIN_LOG_LEVEL yourself to see them.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -84,13 +84,12 @@ def exported_sequences(data, columns: list[str], split: str):
     """(index, sequence_id, phrase, (frames, len(columns))) from a store's split or a Kaggle dataset."""
     from .dataset import read_dataset
     from .inference import to_columns
-    from .landmarks import WideParquet, indices_for_columns
+    from .landmarks import LANDMARK_NAMES, WideParquet, indices_for_columns
     from .store import Store
     data = Path(data)
     if (data / "header.json").is_file():
         store = Store(data)
         position = {n: i for i, n in enumerate(store.header["landmarks"])}
-        from .landmarks import LANDMARK_NAMES
         try:
             picks = [position[LANDMARK_NAMES[i]] for i in indices_for_columns(columns)[: len(columns) // 3]]
         except KeyError as error:

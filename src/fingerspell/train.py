@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import RunConfig, preset
+from .models.layers import count_parameters
 
 LOG_EVERY = 10
 
@@ -228,11 +229,6 @@ class Trainer:
             self.save("best", state)
         self.save("last", state)
         return {**row, "best_score": state["best_score"]}
-
-
-def count_parameters(model) -> int:
-    from .models.layers import count_parameters as count
-    return count(model)
 
 
 def _batch_size(batch) -> int:
