@@ -36,11 +36,7 @@ class SeedExport(ExportModule):
         self._decode = lambda t, mem, mm: model.decode(t, mem, mm)
 
     def tokens(self, inputs):
-        from fingerspell.features import columns_to_landmarks, compute_features
-        frames = tf.shape(inputs)[0]
-        padded = tf.concat([inputs, tf.fill([1, len(self.columns)], float("nan"))], axis=0)[: tf.maximum(frames, 1)]
-        features = compute_features(columns_to_landmarks(padded), self.layout, self.config.max_frames)[None]
-        memory, memory_mask = self._encode(features, tf.ones(tf.shape(features)[:2], tf.bool))
+        memory, memory_mask = self._encode(*self.features(inputs))
         decoded = tf.fill([1, 1], SOS_TOKEN)
         for _ in range(63):  # unrolled, as the notebook's Python loop is when traced
             logits = self._decode(decoded, memory, memory_mask)

@@ -95,9 +95,8 @@ def exported_sequences(data, columns: list[str], split: str):
         except KeyError as error:
             raise ValueError(f"{data}: the store lacks landmark {error} that the model reads") from None
         for index in store.split(split):
-            frames = store[int(index)][:, picks]
             yield (int(index), int(store.sequences.sequence_id[index]), store.sequences.phrase[index],
-                   np.ascontiguousarray(frames.transpose(0, 2, 1).reshape(len(frames), -1)))
+                   to_columns(store[int(index)][:, picks], columns))
         return
     rows, problems = read_dataset(data)
     if problems:

@@ -34,14 +34,19 @@ class ExportModule(tf.Module):
         self.columns = selected_columns(config.lips)
         self.layout = FeatureLayout.from_names(input_landmark_names(config.lips), config.lips)
 
+    def features(self, inputs):
+        """inputs (frames, C) -> features (1, frames', F) and an all-true mask, never empty."""
+        frames = tf.shape(inputs)[0]
+        nan_row = tf.fill([1, len(self.columns)], float("nan"))
+        # 0 frames would reach XNNPack as an empty tensor: run one empty frame (callers keep nothing)
+        padded = tf.concat([inputs, nan_row], axis=0)[: tf.maximum(frames, 1)]
+        features = compute_features(columns_to_landmarks(padded), self.layout, self.config.max_frames)[None]
+        return features, tf.ones(tf.shape(features)[:2], tf.bool)
+
     def tokens(self, inputs):
         """inputs (frames, C) -> int32 (k,) characters."""
         frames = tf.shape(inputs)[0]
-        nan_row = tf.fill([1, len(self.columns)], float("nan"))
-        # 0 frames would reach XNNPack as an empty tensor: run one empty frame, then keep nothing
-        padded = tf.concat([inputs, nan_row], axis=0)[: tf.maximum(frames, 1)]
-        features = compute_features(columns_to_landmarks(padded), self.layout, self.config.max_frames)[None]
-        mask = tf.ones(tf.shape(features)[:2], tf.bool)
+        features, mask = self.features(inputs)
         if self.config.model == "ctc":
             logits, out_mask = self._run_model(features, mask)
             tokens = ctc_greedy(logits, out_mask)[0]

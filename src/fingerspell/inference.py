@@ -13,7 +13,7 @@ import numpy as np
 
 from .landmarks import (NUM_LANDMARKS, SEQUENCE_COLUMN, DataError, WideParquet, indices_for_columns, read_long,
                         table_to_landmarks)
-from .vocab import CHARACTERS
+from .vocab import decode
 
 SIGNATURE, INPUT, OUTPUT = "serving_default", "inputs", "outputs"
 
@@ -51,7 +51,7 @@ class LiteModel:
     def predict(self, frames) -> str:
         """Text for one sequence: (frames, 543, 3) landmarks or (frames, len(self.columns)) columns."""
         output = self.runner(**{INPUT: to_columns(frames, self.columns)})[OUTPUT]
-        return "".join(CHARACTERS[i] for i in np.argmax(output, axis=1)) if len(output) else ""
+        return decode(np.argmax(output, axis=1))
 
 
 class RunModel:
@@ -65,8 +65,7 @@ class RunModel:
         self.columns = self.module.columns
 
     def predict(self, frames) -> str:
-        tokens = self.module.tokens(to_columns(frames, self.columns)).numpy()
-        return "".join(CHARACTERS[i] for i in tokens)
+        return decode(self.module.tokens(to_columns(frames, self.columns)).numpy())
 
 
 def load_model(path: str | Path, threads: int = 1):

@@ -45,11 +45,6 @@ class DataError(ValueError):
         super().__init__(": ".join(where + [message]))
 
 
-def landmark_index(part: str, i: int) -> int:
-    """Position of landmark `i` of `part` among the 543."""
-    return PART_OFFSET[part] + i
-
-
 def part_indices(part: str, points=None) -> list[int]:
     """Indices among the 543 of `points` (default: all) of one body part."""
     count = dict(PARTS)[part]
@@ -134,13 +129,6 @@ class WideParquet:
             ids = self._read([SEQUENCE_COLUMN]).column(0).to_numpy()
             self._index = runs_of(ids, self.path)
         return self._index
-
-    def read_all(self, columns) -> tuple[np.ndarray, dict[int, tuple[int, int]]]:
-        """All rows of `columns` as `(rows, L, 3)` plus the row range of each sequence (one read)."""
-        table = self._read([SEQUENCE_COLUMN, *columns])
-        index = runs_of(table.column(0).to_numpy(), self.path)
-        self._index = index
-        return table_to_landmarks(table, columns), index
 
     def iter_row_groups(self, columns):
         """Yield (first row, landmarks `(rows, L, 3)` view) one row group at a time, reusing one buffer."""

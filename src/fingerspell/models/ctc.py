@@ -9,7 +9,7 @@ import tensorflow as tf
 from keras import layers
 
 from ..vocab import BLANK_TOKEN, CTC_CLASSES
-from .layers import ConvBlock, TransformerBlock, downsample_mask, masked_pool
+from .layers import ConvBlock, TransformerBlock, masked_pool
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,6 @@ class CTCModel(keras.Model):
             self.blocks.append(TransformerBlock(config.dim, config.heads, config.ff_mult * config.dim, config.dropout))
         self.final_norm = layers.LayerNormalization(epsilon=1e-6)
         self.head = layers.Dense(CTC_CLASSES, dtype="float32")
-
-    def output_mask(self, mask):
-        """Which output steps are real, from the input frame mask `(B, T)`."""
-        return mask if self.config.time_stride == 1 else downsample_mask(mask, self.config.time_stride)
 
     def call(self, features, frame_mask, training=False):
         """features (B, T, F), frame_mask bool (B, T) -> logits float32 (B, ceil(T / stride), 60) and their mask."""
