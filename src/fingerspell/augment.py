@@ -20,11 +20,11 @@ class AugmentConfig:
     resample_probability: float = 0.8
     resample_range: tuple[float, float] = (0.5, 1.5)  # new length / old length
     affine_probability: float = 0.8
-    scale_range: tuple[float, float] = (0.8, 1.2)
+    scale_range: tuple[float, float] = (0.75, 1.3)
     rotate_degrees: float = 15.0
     shear: float = 0.15
     shift: float = 0.08
-    flip_probability: float = 0.25  # mirror the image and swap the hands
+    flip_probability: float = 0.0  # mirror and swap hands: the features mirror left-handers back, so it does nothing
     finger_dropout_probability: float = 0.3
     time_mask_probability: float = 0.5
     time_mask_fraction: float = 0.1
@@ -46,7 +46,7 @@ def affine(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) 
     angle = np.radians(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shear = np.array([[1.0, rng.uniform(-config.shear, config.shear)], [rng.uniform(-config.shear, config.shear), 1.0]])
-    matrix = rng.uniform(*config.scale_range) * rotation @ shear
+    matrix = np.diag(rng.uniform(*config.scale_range, 2)) @ rotation @ shear  # x and y apart: aspect ratio
     out = frames.copy()
     out[..., :2] = (frames[..., :2] - center) @ matrix.T + center + rng.uniform(-config.shift, config.shift, 2)
     return out

@@ -20,7 +20,8 @@ def _synth(args) -> int:
     from .synthetic_dataset import compare_statistics, synthesize
     stats = synthesize(args.out_dir, sequences=args.sequences, signers=args.signers, seed=args.seed,
                        supplemental=args.supplemental, sequences_per_file=args.sequences_per_file,
-                       workers=args.workers, progress=not args.quiet)
+                       workers=args.workers, progress=not args.quiet,
+                       sources=tuple(args.sources.split(",")) if args.sources else None)
     print(f"wrote {args.sequences} train + {args.supplemental} supplemental sequences to {args.out_dir}")
     if args.stats:
         published = Path(args.published) if args.published else PUBLISHED_STATS
@@ -291,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--stats", action="store_true", help="print the statistics beside the published ones")
     p.add_argument("--published", help="published statistics JSON to compare against")
+    p.add_argument("--sources", help="comma-separated real signers whose handshapes to draw from "
+                                     "(default: all four; see fingerspell.real_letters.SIGNERS)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_synth)
 

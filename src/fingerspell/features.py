@@ -1,13 +1,19 @@
 """The one feature pipeline, in TensorFlow ops: training maps it over the store, export bakes it in.
 
 landmarks `(frames, P, 3)` (the store's landmarks, NaN = undetected) -> features `(frames', F)`:
-1. the dominant hand is the one detected in more frames (ties: right);
-2. a left-dominant signer is mirrored to the right (x -> 1 - x);
-3. keep that hand, its arm's pose points (shoulder, elbow, wrist, pinky, index, thumb) and optionally lips;
-4. per sequence, normalise by the mean and std of the detected values (NaN ignored);
-5. add the hand in its own frame (wrist at the origin, scaled by its median palm length) and a
-   hand-detected flag, then NaN -> 0;
-6. cap the length at `max_frames` by resampling (nearest frame, so missing stays missing).
+1. label swaps repaired: a frame where only the "other" hand is seen, close to where the signing hand
+   usually is, is MediaPipe calling the signing hand by the wrong side, so it counts as the signing hand;
+2. the signing (dominant) hand is the one then detected in more frames (ties: right); a left-dominant
+   signer is mirrored to the right (x -> 1 - x);
+3. keep x and y only: z is MediaPipe's noisiest coordinate, its scale differs between Hands and Holistic,
+   and some real pose data carries none;
+4. the signing hand in its own frame (wrist at the origin, in palm lengths: no dependence on where the
+   signer stands or how far from the camera);
+5. the signing hand, the other hand, the signing arm's pose points (and optionally lips) relative to the
+   signing hand's mean position, in palm lengths: the body helps where it is seen, but nothing is measured
+   from the image's corner;
+6. a detected flag per frame: the fraction of the signing hand's points seen; NaN -> 0;
+7. the length capped at `max_frames` by resampling (nearest frame, so missing stays missing).
 Padding masks are made by the batching code from the returned lengths.
 """
 from __future__ import annotations
@@ -16,11 +22,10 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from .landmarks import LANDMARK_NAMES, LIP_POINTS, columns_for
+from .landmarks import ARM_POINTS, HAND_SIZE as HAND_POINTS, LANDMARK_NAMES, LIP_POINTS, MIDDLE_KNUCKLE, columns_for
 
-ARM_POINTS = {"left": (11, 13, 15, 17, 19, 21), "right": (12, 14, 16, 18, 20, 22)}
-HAND_POINTS = 21
-MIDDLE_KNUCKLE = 9
+SWAP_RADIUS = 2.5  # palm lengths: how close to the signing hand's usual place a mislabelled hand must be
+RELATIVE_SCALE = 0.25  # keeps body points, a few palm lengths away, near unit size
 
 
 @dataclass(frozen=True)
@@ -49,8 +54,8 @@ class FeatureLayout:
 
     @property
     def num_features(self) -> int:
-        points = HAND_POINTS + len(self.left_arm) + len(self.lips)
-        return 3 * HAND_POINTS + 3 * points + 1
+        points = 2 * HAND_POINTS + len(self.left_arm) + len(self.lips)
+        return 2 * HAND_POINTS + 2 * points + 1
 
 
 def input_landmark_names(lips: bool = False) -> list[str]:
@@ -83,32 +88,50 @@ def _nan_mean(values: tf.Tensor, axis) -> tf.Tensor:
     return total / tf.maximum(count, 1.0)
 
 
+def _seen(hand: tf.Tensor) -> tf.Tensor:
+    """(frames,) bool: the hand's wrist was detected."""
+    return tf.math.is_finite(hand[:, 0, 0])
+
+
+def _palm_length(hand: tf.Tensor) -> tf.Tensor:
+    """Mean wrist-to-middle-knuckle length over the frames where it is seen (1 where never seen)."""
+    scale = _nan_mean(tf.norm(hand[:, MIDDLE_KNUCKLE, :2] - hand[:, 0, :2], axis=-1), axis=0)
+    return tf.where(scale > 1e-6, scale, 1.0)
+
+
+def repair_label_swaps(main: tf.Tensor, other: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Frames where only `other` is seen, within SWAP_RADIUS palms of `main`'s mean wrist, move to `main`."""
+    home = _nan_mean(main[:, 0, :2], axis=0)
+    near = tf.norm(other[:, 0, :2] - home, axis=-1) < SWAP_RADIUS * _palm_length(main)
+    swapped = tf.logical_not(_seen(main)) & _seen(other) & near & (_count_detected(main) > 0)
+    nan = tf.fill(tf.shape(other), float("nan"))
+    return tf.where(swapped[:, None, None], other, main), tf.where(swapped[:, None, None], nan, other)
+
+
 def compute_features(landmarks: tf.Tensor, layout: FeatureLayout, max_frames: int) -> tf.Tensor:
     """landmarks: float32 `(frames, P, 3)`, NaN = undetected -> float32 `(min(frames, max_frames), F)`."""
     landmarks = tf.convert_to_tensor(landmarks, tf.float32)
     left, right = tf.gather(landmarks, layout.left_hand, axis=1), tf.gather(landmarks, layout.right_hand, axis=1)
     use_left = _count_detected(left) > _count_detected(right)
-    hand = tf.where(use_left, left, right)
+    main, other = tf.where(use_left, left, right), tf.where(use_left, right, left)
+    main, other = repair_label_swaps(main, other)
     arm = tf.where(use_left, tf.gather(landmarks, layout.left_arm, axis=1),
                    tf.gather(landmarks, layout.right_arm, axis=1))
-    parts = [hand, arm] + ([tf.gather(landmarks, layout.lips, axis=1)] if layout.lips else [])
-    points = tf.concat(parts, axis=1)
-    mirror = tf.where(use_left, tf.constant([-1.0, 1.0, 1.0]), tf.constant([1.0, 1.0, 1.0]))
-    shift = tf.where(use_left, tf.constant([1.0, 0.0, 0.0]), tf.constant([0.0, 0.0, 0.0]))
-    points = points * mirror + shift  # x -> 1 - x for a left-dominant signer
+    parts = [main, other, arm] + ([tf.gather(landmarks, layout.lips, axis=1)] if layout.lips else [])
+    points = tf.concat(parts, axis=1)[:, :, :2]
+    mirror = tf.where(use_left, tf.constant([-1.0, 1.0]), tf.constant([1.0, 1.0]))
+    points = points * mirror  # x -> -x for a left-dominant signer; the offset is removed below
     hand = points[:, :HAND_POINTS]
 
-    mean = _nan_mean(points, axis=[0, 1])
-    spread = tf.sqrt(_nan_mean(tf.square(points - mean), axis=[0, 1]))
-    normalised = (points - mean) / tf.where(spread > 1e-6, spread, 1.0)
-
-    palm = tf.norm(hand[:, MIDDLE_KNUCKLE, :2] - hand[:, 0, :2], axis=-1)
-    scale = _nan_mean(palm, axis=0)
-    local = (hand - hand[:, :1]) / tf.where(scale > 1e-6, scale, 1.0)
-    detected = tf.cast(tf.math.is_finite(hand[:, 0, 0]), tf.float32)[:, None]
+    scale = _palm_length(hand)
+    has_hand = _count_detected(hand) > 0
+    centre = tf.where(has_hand, _nan_mean(hand, axis=[0, 1]), _nan_mean(points, axis=[0, 1]))
+    relative = (points - centre) * (RELATIVE_SCALE / scale)
+    local = (hand - hand[:, :1]) / scale
+    detected = _nan_mean(tf.cast(tf.math.is_finite(hand[:, :, 0]), tf.float32), axis=1)[:, None]
 
     frames = tf.shape(landmarks)[0]
-    features = tf.concat([tf.reshape(local, [frames, -1]), tf.reshape(normalised, [frames, -1]), detected], axis=1)
+    features = tf.concat([tf.reshape(local, [frames, -1]), tf.reshape(relative, [frames, -1]), detected], axis=1)
     features = tf.reshape(features, [frames, layout.num_features])  # a static width, for the converter
     features = tf.where(tf.math.is_finite(features), features, 0.0)
     return resample(features, max_frames)

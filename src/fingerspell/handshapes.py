@@ -1,9 +1,16 @@
-"""Handshapes and movements of the 59 characters, for the synthetic generator.
+"""Handshapes and movements of the 59 characters, drawn from real signers, for the synthetic generator.
 
-Letters take their shapes from real MediaPipe hands (assets/letter_shapes.json, 4 exemplars each, wrist at
-the origin, wrist-to-middle-knuckle length 1, as captured). Digits and symbols reuse a letter's shape in
-another orientation and/or with a movement, so every character has its own shape or motion, as in ASL
-(1 = index up palm in; "-" = an index stroke; "@" = a circle).
+Letters come from a bank of real MediaPipe hands (assets/handshapes.npz, made by tools/make_assets.py from
+the real signers in ../shared/data/real_letters): per source signer and letter, up to 24 real frames in a
+canonical frame (a right hand as an unmirrored camera sees it, wrist at the origin, wrist-to-middle-knuckle
+length 1). A synthetic signer's letter is a blend of the sources' exemplars with the signer's own weights,
+plus the signer's bone lengths and a per-letter "accent", so signers differ the way real people do.
+
+Nothing here is invented to make characters easier to tell apart:
+- digits are ASL number handshapes, so 0/o, 2/v, 6/w and 9/f look alike, as they do for real signers;
+  3, 4, 5, 7 and 8 are assembled finger by finger from real letters (thumb out from L, spread fingers from W);
+- a space is no sign: the hand pauses and relaxes while it drifts on (see synthetic.py);
+- punctuation is traced in the air with the index hand ('-' a stroke, '/' a slash, '.' a poke, '@' a circle).
 """
 from __future__ import annotations
 
@@ -14,42 +21,49 @@ from importlib import resources
 
 import numpy as np
 
+from .landmarks import FINGER_CHAINS, PALM_POINTS
 from .vocab import CHARACTERS
 
-FINGER_CHAINS = ((0, 1, 2, 3, 4), (0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16), (0, 17, 18, 19, 20))
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+BANK_FILE = "assets/handshapes.npz"
+
+# A digit: (base letter, {finger: donor letter}); finger 0 is the thumb.
+_DIGITS = {
+    "0": ("o", {}), "1": ("s", {1: "d"}), "2": ("v", {}), "3": ("v", {0: "l"}), "4": ("w", {0: "b", 4: "b"}),
+    "5": ("w", {0: "y", 4: "b"}), "6": ("w", {}), "7": ("w", {0: "o", 3: "o", 4: "b"}),
+    "8": ("w", {0: "o", 2: "o", 3: "w", 4: "b"}), "9": ("f", {}),
+}
+_TRACED = {"-": "hline", "_": "lowline", "/": "diag", ".": "poke", ",": "hook", ":": "double-poke",
+           ";": "hook", "!": "drop", "?": "hook", "#": "cross", "+": "cross", "@": "circle", "&": "circle",
+           "%": "diag", "(": "arc-left", ")": "arc-right", "[": "vline", "~": "wave", "=": "hline", "*": "cross",
+           "'": "poke", "$": "vline"}
 
 
 @dataclass(frozen=True)
 class Sign:
-    base: str  # the letter whose real shape it uses
-    yaw: float = 0.0  # degrees about the vertical axis; ~160 turns the palm toward the signer
-    roll: float = 0.0  # degrees in the image plane
+    shape: str  # a letter, a digit ("1" = the index hand that traces symbols) or "rest" (a space)
     motion: str = "none"
 
 
-_SYMBOLS = {
-    "0": Sign("o", roll=25), "1": Sign("d", yaw=160), "2": Sign("v", yaw=160), "3": Sign("k", yaw=160),
-    "4": Sign("b", yaw=160), "5": Sign("y", yaw=160), "6": Sign("w", roll=-20), "7": Sign("r", yaw=160),
-    "8": Sign("h", yaw=160), "9": Sign("f", roll=-25),
-    " ": Sign("b", motion="space"), "-": Sign("d", roll=90, motion="hline"), ".": Sign("x", motion="poke"),
-    "/": Sign("d", roll=45, motion="diag"), "+": Sign("d", motion="cross"), "@": Sign("a", motion="circle"),
-    "_": Sign("d", roll=90, motion="lowline"), ",": Sign("d", roll=20, motion="hook"),
-    ":": Sign("x", motion="double-poke"), ";": Sign("x", roll=30, motion="hook"), "!": Sign("d", motion="drop"),
-    "?": Sign("x", motion="twist"), "#": Sign("h", motion="vline"), "$": Sign("s", motion="shake"),
-    "%": Sign("o", motion="diag"), "&": Sign("a", yaw=160, motion="circle"), "'": Sign("v", motion="twist"),
-    "(": Sign("c", motion="arc-left"), ")": Sign("c", motion="arc-right"), "*": Sign("b", motion="twist"),
-    "=": Sign("h", roll=90, motion="hline"), "[": Sign("l", motion="vline"), "~": Sign("d", roll=90, motion="wave"),
-    "j": Sign("j", motion="j"), "z": Sign("z", motion="z"),
-}
-SIGNS: dict[str, Sign] = {c: _SYMBOLS.get(c, Sign(c)) for c in CHARACTERS}
-assert len({(s.base, s.yaw, s.roll, s.motion) for s in SIGNS.values()}) == len(CHARACTERS)
+SIGNS: dict[str, Sign] = {
+    c: Sign(c, "j" if c == "j" else "z" if c == "z" else "none") if c in LETTERS
+    else Sign(c) if c in _DIGITS else Sign("rest", "space") if c == " " else Sign("1", _TRACED.get(c, "poke"))
+    for c in CHARACTERS}
 
 
 @lru_cache(maxsize=1)
-def letter_exemplars() -> dict[str, np.ndarray]:
-    """letter -> (4, 21, 3) float64 real handshapes in hand units."""
-    text = resources.files("fingerspell").joinpath("assets/letter_shapes.json").read_text(encoding="utf-8")
-    return {k: np.asarray(v, dtype=np.float64) for k, v in json.loads(text)["letters"].items()}
+def shape_bank() -> dict[str, dict[str, np.ndarray]]:
+    """source signer -> letter -> (k, 21, 3) float64 real canonical handshapes."""
+    with resources.files("fingerspell").joinpath(BANK_FILE).open("rb") as handle:
+        data = np.load(handle, allow_pickle=False)
+        bank = {}
+        for key in data.files:
+            source, kind = key.split("/")
+            if kind == "shapes":
+                letters = data[f"{source}/letters"]
+                shapes = data[key].astype(np.float64)
+                bank[source] = {c: shapes[letters == i] for i, c in enumerate(LETTERS) if (letters == i).any()}
+    return bank
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +72,22 @@ def body_template() -> tuple[np.ndarray, np.ndarray]:
     text = resources.files("fingerspell").joinpath("assets/body_template.json").read_text(encoding="utf-8")
     data = json.loads(text)
     return np.asarray(data["face"], dtype=np.float64), np.asarray(data["pose"], dtype=np.float64)
+
+
+def canonical_hands(hands: np.ndarray, mirror: bool) -> np.ndarray:
+    """Image hands `(N, 21, 3)` -> canonical: wrist at the origin, palm length 1, mirrored if asked."""
+    out = hands.astype(np.float64) - hands[:, :1]
+    if mirror:
+        out[..., 0] *= -1.0
+    palm = np.linalg.norm(out[:, 9], axis=-1)
+    return out / np.maximum(palm, 1e-6)[:, None, None]
+
+
+def is_mirrored(hands: np.ndarray, letters: np.ndarray) -> bool:
+    """True when a source's hands are not a right hand as an unmirrored camera sees it: for the flat B
+    hand facing the camera, the index knuckle then lies to the image right of the little finger's."""
+    flat = hands[letters == "b"] if (letters == "b").any() else hands
+    return bool(np.median(flat[:, 5, 0] - flat[:, 17, 0]) < 0)
 
 
 def rotation(yaw: float = 0.0, roll: float = 0.0, pitch: float = 0.0) -> np.ndarray:
@@ -69,6 +99,14 @@ def rotation(yaw: float = 0.0, roll: float = 0.0, pitch: float = 0.0) -> np.ndar
     return rz @ ry @ rx
 
 
+def align(shape: np.ndarray, onto: np.ndarray) -> np.ndarray:
+    """`shape` (21, 3) rotated about its wrist so its palm best matches `onto`'s (Kabsch)."""
+    a, b = shape[list(PALM_POINTS)], onto[list(PALM_POINTS)]
+    u, _, vt = np.linalg.svd(a.T @ b)
+    d = np.sign(np.linalg.det(u @ vt))
+    return shape @ (u @ np.diag([1.0, 1.0, d]) @ vt)
+
+
 def scale_bones(shape: np.ndarray, finger_scale: np.ndarray) -> np.ndarray:
     """Rebuild a (21, 3) hand with each finger's bones scaled by `finger_scale[finger]` (5 values)."""
     out = shape.copy()
@@ -76,6 +114,54 @@ def scale_bones(shape: np.ndarray, finger_scale: np.ndarray) -> np.ndarray:
         for parent, child in zip(chain[:-1], chain[1:]):
             out[child] = out[parent] + finger_scale[finger] * (shape[child] - shape[parent])
     return out
+
+
+class SignerHands:
+    """One synthetic signer's handshapes: a personal blend of the real source signers, own bone lengths
+    and a small personal accent per shape. `shape(char_shape, rng)` draws one occurrence."""
+
+    def __init__(self, rng: np.random.Generator, sources: tuple[str, ...] | None = None):
+        bank = shape_bank()
+        self.sources = tuple(sorted(sources or bank))
+        missing = [s for s in self.sources if s not in bank]
+        if missing or not self.sources:
+            raise ValueError(f"unknown handshape sources {missing}; the bank has {sorted(bank)}")
+        self.bank = {s: bank[s] for s in self.sources}
+        self.mix = rng.dirichlet(np.full(len(self.sources), 0.6))
+        self.finger_scale = 1.0 + rng.normal(0.0, 0.06, 5)
+        self.accent = {c: rng.normal(0.0, 0.05, (21, 3)) for c in LETTERS}
+        self.letter_mix = {c: rng.dirichlet(self.mix * 8.0 + 0.05) for c in LETTERS}
+
+    def letter(self, letter: str, rng: np.random.Generator) -> np.ndarray:
+        """One real-based occurrence of a letter `(21, 3)` in hand units."""
+        weights = rng.dirichlet(self.letter_mix[letter] * 20.0 + 0.02)
+        picks = []
+        for source in self.sources:
+            options = self.bank[source].get(letter)
+            picks.append(options[rng.integers(len(options))] if options is not None else None)
+        reference = next(p for p in picks if p is not None)
+        total, blend = 0.0, np.zeros((21, 3))
+        for weight, pick in zip(weights, picks):
+            if pick is not None:  # align palms first so that a blend does not shrink the hand
+                blend += weight * align(pick, reference)
+                total += weight
+        blend /= total
+        shape = scale_bones(blend, self.finger_scale) + self.accent[letter]
+        return shape + rng.normal(0.0, 0.02, (21, 3))
+
+    def shape(self, name: str, rng: np.random.Generator) -> np.ndarray:
+        """A letter, a digit's number handshape, "1" (the tracing hand) or "rest" (a relaxed open hand)."""
+        if name in LETTERS:
+            return self.letter(name, rng)
+        if name == "rest":
+            return 0.5 * self.letter("b", rng) + 0.5 * self.letter("c", rng)
+        base, donors = _DIGITS[name]
+        shape = self.letter(base, rng)
+        for finger, donor in donors.items():
+            other = align(self.letter(donor, rng), shape)
+            chain = list(FINGER_CHAINS[finger][1:])
+            shape[chain] = other[chain]
+        return shape
 
 
 def _envelope(p):
@@ -90,7 +176,7 @@ def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = np.asarray(p, dtype=np.float64)
     env, zero = _envelope(p), np.zeros_like(p)
     roll = zero
-    if name == "none":
+    if name in ("none", "space"):  # a space's drift is part of the wrist path (synthetic.py)
         x, y, z = zero, zero, zero
     elif name == "j":  # pinky traces a hook: down, then curving toward the thumb, wrist turning
         x, y, z = -0.7 * p ** 2 * env, 0.8 * np.sin(np.pi * p / 1.2) * env, zero
@@ -99,8 +185,6 @@ def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = np.interp(p, [0, .15, .4, .65, .9, 1], [0, .9, .9, 0, .9, .9]) * env
         y = np.interp(p, [0, .15, .4, .65, .9, 1], [0, 0, 0, .8, .8, .8]) * env
         z = zero
-    elif name == "space":
-        x, y, z = 0.9 * env, zero, zero
     elif name == "hline":
         x, y, z = 1.0 * env * np.cos(np.pi * p), zero, zero
     elif name == "lowline":
@@ -110,7 +194,7 @@ def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     elif name == "diag":
         x, y, z = 0.8 * env * np.cos(np.pi * p), -0.8 * env * np.cos(np.pi * p), zero
     elif name == "poke":
-        x, y, z = zero, zero, -0.9 * env
+        x, y, z = zero, 0.15 * env, -0.9 * env
     elif name == "double-poke":
         x, y, z = zero, zero, -0.7 * np.abs(np.sin(2 * np.pi * p))
     elif name == "cross":
@@ -124,11 +208,6 @@ def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         roll = -40 * env
     elif name == "drop":
         x, y, z = zero, 1.2 * env, zero
-    elif name == "twist":
-        x, y, z = zero, zero, zero
-        roll = 60 * np.sin(2 * np.pi * p)
-    elif name == "shake":
-        x, y, z = 0.4 * np.sin(6 * np.pi * p) * env, zero, zero
     elif name == "arc-left":
         x, y, z = -0.8 * env, 0.5 * np.sin(2 * np.pi * p) * env, zero
     elif name == "arc-right":

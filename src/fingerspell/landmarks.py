@@ -29,6 +29,14 @@ LONG_COLUMNS = ("frame", "row_id", "type", "landmark_index", "x", "y", "z")
 
 HAND_SIZE = 21
 POSE_ARM_POINTS = tuple(range(11, 23))  # shoulders, elbows, wrists and the pose's pinky/index/thumb points
+# One arm's pose points: shoulder, elbow, wrist, and the pose model's own pinky, index and thumb points.
+ARM_POINTS = {"left": (11, 13, 15, 17, 19, 21), "right": (12, 14, 16, 18, 20, 22)}
+ARM = {side: dict(zip(("shoulder", "elbow", "wrist", "pinky", "index", "thumb"), points))
+       for side, points in ARM_POINTS.items()}
+# A MediaPipe hand: wrist 0, then four points per finger from its base knuckle (thumb 1-4 ... little 17-20).
+FINGER_CHAINS = ((0, 1, 2, 3, 4), (0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16), (0, 17, 18, 19, 20))
+PALM_POINTS = (0, 1, 5, 9, 13, 17)  # wrist and the base knuckles: rigid while the fingers move
+MIDDLE_KNUCKLE = 9  # wrist-to-middle-knuckle length is the hand's unit of size
 # MediaPipe face-mesh lip contour (outer and inner), the 40 points most lip-reading models use.
 LIP_POINTS = (0, 61, 185, 40, 39, 37, 267, 269, 270, 409, 291, 146, 91, 181, 84, 17, 314, 405, 321, 375,
               78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)

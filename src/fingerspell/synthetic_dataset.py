@@ -21,6 +21,7 @@ from tqdm import tqdm
 from .dataset import CHARACTER_MAP_FILE, METADATA_COLUMNS, METADATA_FILES
 from .landmarks import COORDINATE_COLUMNS, PART_OFFSET, landmarks_table
 from .phrases import KINDS, phrase_kind, random_phrase, random_sentence
+from .handshapes import shape_bank
 from .synthetic import make_signer, render_sequence
 from .vocab import write_character_map
 
@@ -58,8 +59,8 @@ def _phrases(rng: np.random.Generator, count: int, sentences: bool) -> list[str]
     return [make(rng) if rng.random() < 0.6 else pool[rng.integers(len(pool))] for _ in range(count)]
 
 
-def _signers(seed: int, participant_ids) -> dict:
-    return {int(p): make_signer(np.random.default_rng([seed, 2, int(p)]), int(p)) for p in participant_ids}
+def _signers(seed: int, participant_ids, sources=None) -> dict:
+    return {int(p): make_signer(np.random.default_rng([seed, 2, int(p)]), int(p), sources) for p in participant_ids}
 
 
 def write_parquet_file(path: Path, rows: pd.DataFrame, seed: int, signer_table: dict,
@@ -96,14 +97,18 @@ def _sequence_stats(array: np.ndarray, phrase: str) -> dict:
 
 
 def _job(args):
-    path, rows, seed, participant_ids, per_row_group = args
-    return write_parquet_file(Path(path), rows, seed, _signers(seed, participant_ids), per_row_group)
+    path, rows, seed, participant_ids, per_row_group, sources = args
+    return write_parquet_file(Path(path), rows, seed, _signers(seed, participant_ids, sources), per_row_group)
 
 
 def synthesize(out_dir: str | Path, sequences: int = 3000, signers: int = 30, seed: int = 0,
                supplemental: int = 0, sequences_per_file: int = 1000, workers: int = 1,
-               progress: bool = True, sequences_per_row_group: int = SEQUENCES_PER_ROW_GROUP) -> dict:
-    """Write the dataset; returns its statistics (also written to OUT_DIR/synthetic_stats.json)."""
+               progress: bool = True, sequences_per_row_group: int = SEQUENCES_PER_ROW_GROUP,
+               sources: tuple[str, ...] | None = None) -> dict:
+    """Write the dataset; returns its statistics (also written to OUT_DIR/synthetic_stats.json).
+
+    `sources`: the real signers whose handshapes the synthetic signers are drawn from (default: all in the
+    bank; see handshapes.shape_bank). Leaving one out lets that signer test a model trained on the rest."""
     if sequences < 1 or signers < 1:
         raise ValueError("need at least one sequence and one signer")
     out_dir = Path(out_dir)
@@ -112,7 +117,8 @@ def synthesize(out_dir: str | Path, sequences: int = 3000, signers: int = 30, se
     jobs = []
     for path, rows in meta.groupby("path", sort=True):
         (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
-        jobs.append((str(out_dir / path), rows.reset_index(drop=True), seed, participant_ids, sequences_per_row_group))
+        jobs.append((str(out_dir / path), rows.reset_index(drop=True), seed, participant_ids, sequences_per_row_group,
+                     tuple(sources) if sources else None))
     bar = tqdm(total=len(meta), desc="synth", unit="seq", disable=not progress)
     per_file = {}
     if workers <= 1:
@@ -130,6 +136,7 @@ def synthesize(out_dir: str | Path, sequences: int = 3000, signers: int = 30, se
     write_character_map(out_dir / CHARACTER_MAP_FILE)
     train_stats = [s for job in jobs if "train_landmarks" in job[0] for s in per_file[job[0]]]
     stats = corpus_statistics(meta[meta.source == "train"], train_stats)
+    stats["handshape_sources"] = sorted(sources) if sources else sorted(shape_bank())
     (out_dir / STATS_FILE).write_text(json.dumps(stats, indent=1), encoding="utf-8")
     return stats
 

@@ -1,0 +1,108 @@
+"""Real signers the model never saw: leave one real signer out, train on synthetic data only, read them.
+
+For each of the four real signers (fingerspell.real_letters) in turn: synthesise a dataset whose hands come
+from the other three only, prepare it, train the default model (CTC, `cpu` preset) for a fixed wall-clock
+budget, export it under the competition contract, and read the held-out signer's letters, spelled as the
+words of real_letters.WORDS, through the exported .tflite exactly as `fingerspell predict` would. Prints JSON:
+each signer's score (the competition metric) and CER, example readings, and the mean over the four.
+
+    python bench/real_letters.py [--minutes 10] [--sequences 3000] [--signers 30] [--seed 1234] [--out DIR]
+        [--held-out borisgraudt,siruyy,spoken_to_signed,openasl] [--data ../shared/data]
+
+Needs ../shared/data/real_letters and, for the openasl photos, the video environment (`fingerspell
+setup-video`) to extract their landmarks once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from fingerspell.handshapes import is_mirrored
+from fingerspell.inference import load_model
+from fingerspell.metrics import score
+from fingerspell.real_letters import PHOTO_FOLDER, SIGNERS, WORDS, read_signer, spell_word
+from fingerspell.store import prepare
+from fingerspell.synthetic_dataset import synthesize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "fingerspell", *args], capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"fingerspell {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+def real_sequences(name: str, data: Path, extracted: Path, seed: int) -> list[tuple[str, np.ndarray]]:
+    """(word, frames) for every word of WORDS, spelled with the signer's real letters (seeded)."""
+    if name == "openasl" and not (extracted / "metadata.csv").is_file():
+        photos = sorted((data / PHOTO_FOLDER).glob("*.png"))
+        run("extract", *map(str, photos), "-o", str(extracted))
+    real = read_signer(name, data, extracted)
+    mirrored = is_mirrored(real.hands, real.letters)
+    rng = np.random.default_rng([seed, 5])
+    return [(word, spell_word(real, word, rng, mirrored)) for word in WORDS]
+
+
+def held_out_run(name: str, args, out: Path) -> dict:
+    sources = tuple(s for s in SIGNERS if s != name)
+    base = out / f"without-{name}"
+    data, store, run_dir, export = base / "data", base / "store", base / "run", base / "export"
+    if not (data / "train.csv").is_file():
+        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2,
+                   progress=False, sources=sources)
+    if not (store / "header.json").is_file():
+        prepare(data, store, workers=2, progress=False)
+    trained = {}
+    if not (run_dir / "best.npz").is_file():
+        trained = json.loads(run("train", str(store), "--run", str(run_dir), "--minutes", str(args.minutes),
+                                 "--quiet"))
+    if not (export / "model.tflite").is_file():
+        run("export", str(run_dir), "-o", str(export))
+    synthetic = json.loads(run("evaluate", str(export / "model.tflite"), "--data", str(store), "--split", "test",
+                               "--json"))
+    model = load_model(export / "model.tflite")
+    sequences = real_sequences(name, Path(args.data), out / "openasl-extracted", args.seed)
+    words = [w for w, _ in sequences]
+    readings = [model.predict(frames) for _, frames in sequences]
+    result = score(words, readings)
+    return {"held_out": name, "trained_on": list(sources), "score": round(result["score"], 4),
+            "cer": round(result["cer"], 4), "words": len(words),
+            "median_frames": float(np.median([len(f) for _, f in sequences])),
+            "examples": [f"{w} -> {r}" for w, r in list(zip(words, readings))[:8]],
+            "synthetic_test_score": round(synthetic["score"], 4), "steps": trained.get("step"),
+            "train_seconds": trained.get("elapsed_s")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--sequences", type=int, default=3000)
+    parser.add_argument("--signers", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--out", default="out/bench-real-letters")
+    parser.add_argument("--held-out", default=",".join(SIGNERS))
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
+              "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed},
+              "signers": {}}
+    for name in args.held_out.split(","):
+        report["signers"][name] = held_out_run(name, args, out)
+        print(json.dumps(report["signers"][name]), file=sys.stderr, flush=True)
+    scores = [r["score"] for r in report["signers"].values()]
+    report["mean_score"] = round(float(np.mean(scores)), 4)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

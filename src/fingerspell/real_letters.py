@@ -1,0 +1,192 @@
+"""Real fingerspelled letters of four real signers, read from the team's reference data.
+
+Each source is one person's MediaPipe hand landmarks per letter A-Z (see ../shared/data/README.md):
+
+| signer | file | what it holds |
+|---|---|---|
+| borisgraudt | real_letters/borisgraudt_letters.npz | ~400 consecutive webcam frames per letter (MIT) |
+| siruyy | real_letters/siruyy_letters.npz | ~195 captures per letter at varied angles (MIT) |
+| spoken_to_signed | real_letters/spoken_to_signed_ase/*.pose | one Holistic clip per letter, J and Z moving (MIT) |
+| openasl | real_letters/openasl_photos/*.png | one photo per letter; landmarks from `fingerspell extract` (MIT) |
+
+The generator is built from some of them (tools/make_assets.py) and bench/real_letters.py reads the one held
+out. Readers return `RealLetters`: image-normalised hands as captured, frames of a clip in order.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .landmarks import DataError, HAND_SIZE, PART_OFFSET
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SIGNERS = ("borisgraudt", "siruyy", "spoken_to_signed", "openasl")
+_NPZ_FILES = {"borisgraudt": "real_letters/borisgraudt_letters.npz", "siruyy": "real_letters/siruyy_letters.npz"}
+POSE_FOLDER = "real_letters/spoken_to_signed_ase"
+PHOTO_FOLDER = "real_letters/openasl_photos"
+
+
+@dataclass(frozen=True)
+class RealLetters:
+    """One real signer's letters: hands `(N, 21, 3)` float32 image-normalised, `letters` (N,) 'a'..'z',
+    `clips` (N,) ints (frames of one recording share an id and are in time order)."""
+    signer: str
+    hands: np.ndarray
+    letters: np.ndarray
+    clips: np.ndarray
+
+    def of(self, letter: str) -> list[np.ndarray]:
+        """The clips of one letter, each `(frames, 21, 3)` in time order."""
+        rows = self.letters == letter
+        return [self.hands[rows & (self.clips == c)] for c in np.unique(self.clips[rows])]
+
+
+def read_npz_letters(path: str | Path, signer: str) -> RealLetters:
+    """An npz with `landmarks` (N, 21, 3) and `letter` (N,); optional `frame` orders each letter's run."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            hands, letters = np.asarray(data["landmarks"], np.float32), np.char.lower(data["letter"].astype(str))
+            frame = np.asarray(data["frame"]) if "frame" in data.files else np.arange(len(hands))
+    except (OSError, ValueError, KeyError) as error:
+        raise DataError(f"not a letters file with `landmarks` and `letter` arrays ({error})", path) from error
+    if hands.ndim != 3 or hands.shape[1:] != (HAND_SIZE, 3):
+        raise DataError(f"`landmarks` has shape {hands.shape}; expected (N, {HAND_SIZE}, 3)", path)
+    if letters.shape != (len(hands),):
+        raise DataError(f"`letter` has shape {letters.shape}; expected ({len(hands)},)", path)
+    order = np.lexsort((frame, letters))
+    clips = np.searchsorted(np.array(sorted(set(letters.tolist()))), letters[order])
+    return RealLetters(signer, hands[order], letters[order], clips)
+
+
+def read_pose_hand(path: str | Path) -> np.ndarray:
+    """The signing hand of a pose-format `.pose` file: `(frames, 21, 3)` float32, image-normalised, NaN where
+    undetected. The hand with more detected frames is the signing one."""
+    from pose_format import Pose
+    path = Path(path)
+    try:
+        pose = Pose.read(path.read_bytes())
+    except Exception as error:  # pose-format raises struct/IndexError/ValueError on a cut file
+        raise DataError(f"not a readable .pose file ({type(error).__name__}: {error})", path) from error
+    names = [c.name for c in pose.header.components]
+    hands = [n for n in names if n in ("LEFT_HAND_LANDMARKS", "RIGHT_HAND_LANDMARKS")]
+    if not hands:
+        raise DataError(f"no hand components (has {names}); expected LEFT/RIGHT_HAND_LANDMARKS", path)
+    size = pose.header.dimensions
+    best = None
+    for name in hands:
+        part = pose.get_components([name])
+        data = np.ma.filled(part.body.data[:, 0].astype(np.float64), np.nan)
+        data[np.ma.getmaskarray(part.body.data[:, 0])] = np.nan
+        if best is None or np.isfinite(data[:, 0, 0]).sum() > np.isfinite(best[:, 0, 0]).sum():
+            best = data
+    if best.shape[1] != HAND_SIZE or not np.isfinite(best).any():
+        raise DataError(f"its hand components hold no detected {HAND_SIZE}-point hand", path)
+    # pixels -> image-normalised; the source's z carries an offset, so keep it relative to the wrist
+    best[..., 0] /= max(size.width, 1)
+    best[..., 1] /= max(size.height, 1)
+    best[..., 2] = (best[..., 2] - best[:, :1, 2]) / max(size.width, 1)
+    return best.astype(np.float32)
+
+
+def read_pose_letters(folder: str | Path, signer: str = "spoken_to_signed") -> RealLetters:
+    """A folder of one `.pose` clip per letter with an `index.csv` (`path`, `words` = the letter)."""
+    folder = Path(folder)
+    index = folder / "index.csv"
+    if not index.is_file():
+        raise DataError(f"missing; expected index.csv naming each clip's letter", index)
+    hands, letters, clips = [], [], []
+    with index.open(newline="", encoding="utf-8") as handle:
+        for clip, row in enumerate(csv.DictReader(handle)):
+            letter = row.get("words", "").strip().lower()
+            if letter not in LETTERS or len(letter) != 1:
+                continue
+            hand = read_pose_hand(folder / Path(row["path"]).name)
+            hand = hand[np.isfinite(hand[:, 0, 0])]
+            hands.append(hand)
+            letters += [letter] * len(hand)
+            clips += [clip] * len(hand)
+    if not hands:
+        raise DataError(f"names no single-letter clips", index)
+    return RealLetters(signer, np.concatenate(hands), np.array(letters), np.array(clips))
+
+
+def read_extracted_letters(folder: str | Path, signer: str = "openasl") -> RealLetters:
+    """`fingerspell extract` output of one image or clip per letter, named by the letter (A.png -> 'a')."""
+    from .landmarks import WideParquet
+    folder = Path(folder)
+    meta_path = folder / "metadata.csv"
+    if not meta_path.is_file():
+        raise DataError(f"missing; run `fingerspell extract PHOTOS... -o {folder}` first", meta_path)
+    hands, letters, clips = [], [], []
+    with meta_path.open(newline="", encoding="utf-8") as handle:
+        for clip, row in enumerate(csv.DictReader(handle)):
+            letter = Path(row["source"]).stem.lower()
+            if letter not in LETTERS:
+                continue
+            frames = WideParquet(folder / row["path"]).read_sequence(int(row["sequence_id"]))
+            right, left = (frames[:, PART_OFFSET[p]:PART_OFFSET[p] + HAND_SIZE] for p in ("right_hand", "left_hand"))
+            hand = right if np.isfinite(right[:, 0, 0]).sum() >= np.isfinite(left[:, 0, 0]).sum() else left
+            hand = hand[np.isfinite(hand[:, 0, 0])]
+            hands.append(hand)
+            letters += [letter] * len(hand)
+            clips += [clip] * len(hand)
+    if not any(len(h) for h in hands):
+        raise DataError(f"no hand was found in any extracted letter", folder)
+    return RealLetters(signer, np.concatenate(hands).astype(np.float32), np.array(letters), np.array(clips))
+
+
+def read_signer(name: str, data_root: str | Path, extracted: str | Path | None = None) -> RealLetters:
+    """One of the four real signers from `data_root` (../shared/data). `openasl` needs `extracted`, the
+    `fingerspell extract` output of its photos."""
+    root = Path(data_root)
+    if name in _NPZ_FILES:
+        return read_npz_letters(root / _NPZ_FILES[name], name)
+    if name == "spoken_to_signed":
+        return read_pose_letters(root / POSE_FOLDER, name)
+    if name == "openasl":
+        if extracted is None:
+            raise DataError(f"openasl: give the `fingerspell extract` output of {root / PHOTO_FOLDER}")
+        return read_extracted_letters(extracted, name)
+    raise ValueError(f"unknown real signer {name!r}; choose from {SIGNERS}")
+
+
+# Words for reading real letters as sequences: every letter A-Z, none in the generator's own word list.
+WORDS = ("alligator", "monkey", "jazz", "quiz", "yellow", "kitchen", "winter", "summer", "pizza", "zebra",
+         "jungle", "violin", "window", "queen", "oxygen", "puzzle", "dolphin", "basket", "hollow", "lemon",
+         "tiger", "pencil", "rocket", "wizard", "falcon", "ginger", "velvet", "jacket", "vortex", "quick",
+         "boxer", "hybrid", "crumb", "flight", "squid", "knight", "plaza", "dizzy", "mystic", "jewel")
+TRANSITION_FRAMES = 3
+
+
+def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored: bool) -> np.ndarray:
+    """A word spelled with one real signer's letters: float32 `(frames, 543, 3)`, NaN where unseen.
+
+    Per letter, 6 to 12 consecutive real frames of one of its clips (a single photo is held that long),
+    placed around one spot so that separate captures do not jump across the image; consecutive letters
+    are joined by TRANSITION_FRAMES frames blending the last frame of one into the first of the next.
+    Only the hand is there, as MediaPipe Hands gives it; a mirrored source counts as a left hand."""
+    from .landmarks import NUM_LANDMARKS
+    pieces = []
+    for letter in word:
+        clips = real.of(letter)
+        if not clips:
+            raise DataError(f"{real.signer} has no clip of {letter!r}")
+        clip = clips[rng.integers(len(clips))].astype(np.float64)
+        length = int(rng.integers(6, 13))
+        start = int(rng.integers(max(1, len(clip) - length + 1)))
+        frames = clip[start:start + length]
+        frames = frames[np.minimum(np.arange(length), len(frames) - 1)]
+        frames[..., :2] += np.array([0.5, 0.6]) - clip[:, 0, :2].mean(axis=0)
+        if pieces:
+            weights = (np.arange(1, TRANSITION_FRAMES + 1) / (TRANSITION_FRAMES + 1))[:, None, None, None]
+            pieces.append((1 - weights[:, 0]) * pieces[-1][-1] + weights[:, 0] * frames[0])
+        pieces.append(frames)
+    hands = np.concatenate(pieces)
+    out = np.full((len(hands), NUM_LANDMARKS, 3), np.nan, np.float32)
+    part = "left_hand" if mirrored else "right_hand"
+    out[:, PART_OFFSET[part]:PART_OFFSET[part] + HAND_SIZE] = hands
+    return out
