@@ -5,8 +5,25 @@ import pandas as pd
 import pytest
 
 from fingerspell import store as store_module
+from fingerspell.cli import main
 from fingerspell.landmarks import DataError, WideParquet
-from fingerspell.store import Store, assign_splits, prepare, store_landmarks
+from fingerspell.store import SPLITS, Store, assign_splits, prepare, set_aside_seen_phrases, store_landmarks
+from fingerspell.synthetic_dataset import synthesize
+
+
+@pytest.fixture(scope="module")
+def repeated_phrases(tmp_path_factory):
+    """40 sequences by 6 signers: even rows sign one of 3 shared phrases, odd rows a phrase of their own."""
+    root = tmp_path_factory.mktemp("repeated_phrases")
+    synthesize(root, sequences=40, signers=6, seed=3, sequences_per_file=40, progress=False)
+    table = pd.read_csv(root / "train.csv", keep_default_na=False)
+    table["phrase"] = [f"shared {k % 3}" if k % 2 == 0 else f"only {k}" for k in range(len(table))]
+    table.to_csv(root / "train.csv", index=False)
+    return root
+
+
+def _phrases(table, *splits) -> set[str]:
+    return set(table[table.split.isin(splits)].phrase)
 
 
 def test_store_holds_the_model_landmarks_of_every_sequence(tiny_dataset, tiny_store):
@@ -55,9 +72,59 @@ def test_random_batch_reads(tiny_store):
     assert len(batch) == 64 and all(b.shape[1:] == (54, 3) for b in batch)
     with pytest.raises(ValueError, match="unknown split"):
         store.split("dev")
+    assert len(store.split("unused")) == store.header["splits"]["unused"] > 0
 
 
-def test_kill_during_prepare_resumes_without_redoing_done_files(tiny_dataset, tmp_path, monkeypatch):
+def test_default_splits_are_phrase_disjoint(tiny_store):
+    store = Store(tiny_store)
+    table, header = store.sequences, store.header
+    assert not _phrases(table, "train") & _phrases(table, "val", "test")
+    assert header["phrase_disjoint"] is True and header["sequences"] == len(table)
+    assert header["splits"] == {name: int((table.split == name).sum()) for name in SPLITS}
+    assert set(table.split) <= set(SPLITS) and sum(header["splits"].values()) == len(table)
+    unused = table[table.split == "unused"]
+    assert header["moved_to_unused"] == len(unused) > 0
+    assert set(unused.phrase) <= _phrases(table, "val", "test")  # set aside for a reason, every one
+    signer_split = assign_splits(table.participant_id)
+    assert all(signer_split[p] == "train" for p in unused.participant_id)  # only ever taken from train
+
+
+def test_set_aside_seen_phrases_moves_only_train_rows_with_held_out_phrases():
+    split = pd.Series(["train", "train", "train", "val", "test", "val", "train"])
+    phrase = pd.Series(["a", "b", "c", "a", "c", "d", "a"])
+    moved = set_aside_seen_phrases(split, phrase)
+    assert moved.tolist() == ["unused", "train", "unused", "val", "test", "val", "unused"]
+    assert split.tolist()[0] == "train"  # the input is left alone
+
+
+def test_phrase_overlap_exists_unless_prepare_sets_it_aside(repeated_phrases, tmp_path):
+    prepare(repeated_phrases, tmp_path / "overlap", phrase_disjoint=False, progress=False)
+    report = prepare(repeated_phrases, tmp_path / "disjoint", progress=False)
+    overlap, disjoint = Store(tmp_path / "overlap"), Store(tmp_path / "disjoint")
+    before, after = overlap.sequences, disjoint.sequences
+    assert _phrases(before, "train") & _phrases(before, "val", "test")  # the leak being fixed
+    assert not _phrases(after, "train") & _phrases(after, "val", "test")
+    assert overlap.header["phrase_disjoint"] is False and overlap.header["moved_to_unused"] == 0
+    assert overlap.header["splits"]["unused"] == 0 and "unused" not in set(before.split)
+    moved = (before.split == "train") & before.phrase.isin(_phrases(before, "val", "test"))
+    assert (after.split == "unused").tolist() == moved.tolist() and report.unused == moved.sum() > 0
+    assert after.split.where(~moved, "train").tolist() == before.split.tolist()  # nothing else changed
+    assert len(disjoint.split("train")) > 0 and disjoint.header["moved_to_unused"] == report.unused
+    assert (disjoint.header["splits"]["train"] + report.unused) == overlap.header["splits"]["train"]
+
+
+def test_cli_prepare_reports_the_set_aside_sequences(repeated_phrases, tmp_path, capsys):
+    assert main(["prepare", str(repeated_phrases), str(tmp_path / "d"), "--workers", "1", "--quiet"]) == 0
+    moved = Store(tmp_path / "d").header["moved_to_unused"]
+    assert moved > 0
+    assert f'set aside {moved} train sequences as "unused"' in capsys.readouterr().out
+    assert main(["prepare", str(repeated_phrases), str(tmp_path / "o"), "--workers", "1", "--quiet",
+                 "--phrase-overlap"]) == 0
+    assert "set aside" not in capsys.readouterr().out
+    assert Store(tmp_path / "o").header["phrase_disjoint"] is False
+
+
+def test_kill_during_prepare_resumes_without_redoing_done_files(tiny_dataset, tiny_store, tmp_path, monkeypatch):
     real, calls = store_module.convert_file, []
 
     def dies_on_second_file(*args):
@@ -74,6 +141,8 @@ def test_kill_during_prepare_resumes_without_redoing_done_files(tiny_dataset, tm
     monkeypatch.setattr(store_module, "convert_file", real)
     report = prepare(tiny_dataset, tmp_path / "s", progress=False)
     assert report.files_reused == 1 and report.files_converted == 2 and report.sequences == 140
+    # the splits (phrase-disjoint ones included) are made at assembly, so a resumed store splits like a fresh one
+    assert (tmp_path / "s" / "sequences.csv").read_text() == (tiny_store / "sequences.csv").read_text()
     with pytest.raises(FileExistsError):
         prepare(tiny_dataset, tmp_path / "s", progress=False)
 

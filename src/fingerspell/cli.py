@@ -39,9 +39,13 @@ def _prepare(args) -> int:
     from .store import prepare
     report = prepare(args.data_dir, args.store_dir, workers=args.workers, skip_bad=args.skip_bad,
                      lips=args.lips, dtype=args.dtype, val_fraction=args.val_fraction,
-                     test_fraction=args.test_fraction, seed=args.seed, progress=not args.quiet)
+                     test_fraction=args.test_fraction, seed=args.seed, progress=not args.quiet,
+                     phrase_disjoint=not args.phrase_overlap)
     print(f"store {args.store_dir}: {report.sequences} sequences, {report.frames} frames "
           f"({report.files_converted} files converted, {report.files_reused} reused from an earlier run)")
+    if not args.phrase_overlap:
+        print(f'set aside {report.unused} train sequences as "unused": their phrase is also in val or test '
+              "(--phrase-overlap keeps them)")
     if report.skipped:
         print(f"skipped {len(report.skipped)} sequences; reasons in {Path(args.store_dir) / 'skipped.json'}")
     return 0
@@ -308,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-fraction", type=float, default=0.1, help="share of signers held out for validation")
     p.add_argument("--test-fraction", type=float, default=0.1, help="share of signers held out for test")
     p.add_argument("--seed", type=int, default=0, help="seed of the signer split")
+    p.add_argument("--phrase-overlap", action="store_true",
+                   help="let train keep sequences whose phrase is also in val or test. Real data repeats "
+                        "phrases across signers; by default those train sequences are split 'unused', so "
+                        "val and test phrases are unseen in training")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_prepare)
     return parser

@@ -6,6 +6,8 @@ Layout of STORE_DIR (nanoGPT's idea: prepare once, then read slices):
   landmarks.npy    (total_frames, landmarks, 3), NaN = not detected; sequence i is rows
                    offset[i] : offset[i] + frames[i]
   sequences.csv    sequence_id, participant_id, phrase, frames, offset, source, file, split
+                   (train, val, test, or unused: a train signer's sequence whose phrase is also in val or
+                   test, set aside so that no evaluation phrase is seen in training)
   skipped.json     every sequence left out, with its reason (only with --skip-bad)
 """
 from __future__ import annotations
@@ -28,7 +30,8 @@ from .landmarks import (DataError, HAND_SIZE, LANDMARK_NAMES, LIP_POINTS, POSE_A
 
 STORE_FORMAT = "fingerspell-store"
 STORE_VERSION = 1
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test", "unused")
+HELD_OUT = ("val", "test")
 PARTS_DIR = ".parts"
 
 
@@ -56,6 +59,18 @@ def assign_splits(participants, val_fraction: float = 0.1, test_fraction: float 
     return split
 
 
+def set_aside_seen_phrases(split: pd.Series, phrase: pd.Series) -> pd.Series:
+    """The splits with every train row whose phrase also occurs in val or test moved to "unused".
+
+    The corpus repeats phrases across signers (~40% of test sequences share a phrase with a train
+    signer), so a signer split alone still scores memorised phrases; this makes val and test phrases
+    unseen in training. Rows are only ever moved out of train, so val and test stay as they were.
+    """
+    held_out = set(phrase[split.isin(HELD_OUT)])
+    seen = (split == "train") & phrase.isin(held_out)
+    return split.mask(seen, "unused")
+
+
 @dataclass
 class PrepareReport:
     sequences: int
@@ -63,6 +78,7 @@ class PrepareReport:
     skipped: list[Problem]
     files_converted: int
     files_reused: int
+    unused: int = 0  # train sequences set aside because their phrase is in val or test
 
 
 def _atomic_json(path: Path, payload) -> None:
@@ -148,8 +164,11 @@ def _convert_job(job):
 
 def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_bad: bool = False,
             lips: bool = False, dtype: str = "float32", val_fraction: float = 0.1, test_fraction: float = 0.1,
-            seed: int = 0, progress: bool = True) -> PrepareReport:
-    """Convert a Kaggle-layout dataset (train and supplemental) into a store; resumable and atomic."""
+            seed: int = 0, progress: bool = True, phrase_disjoint: bool = True) -> PrepareReport:
+    """Convert a Kaggle-layout dataset (train and supplemental) into a store; resumable and atomic.
+
+    Splits are by signer; with `phrase_disjoint` also by phrase (see set_aside_seen_phrases).
+    """
     data_dir, store_dir = Path(data_dir), Path(store_dir)
     if (store_dir / "header.json").is_file():
         raise FileExistsError(f"{store_dir} already holds a complete store; remove it to prepare again")
@@ -179,14 +198,18 @@ def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_
             for _ in pool.map(_convert_job, jobs):
                 bar.update()
     bar.close()
-    report = _assemble(store_dir, rows, indices, dtype, problems, val_fraction, test_fraction, seed, data_dir)
+    report = _assemble(store_dir, rows, indices, dtype, problems, val_fraction, test_fraction, seed, data_dir,
+                       phrase_disjoint)
     report.files_converted, report.files_reused = len(jobs), reused
     return report
 
 
 def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val_fraction, test_fraction,
-              seed, data_dir) -> PrepareReport:
-    """Join the parts into landmarks.npy + sequences.csv, then write header.json last."""
+              seed, data_dir, phrase_disjoint) -> PrepareReport:
+    """Join the parts into landmarks.npy + sequences.csv, then write header.json last.
+
+    The splits are computed here, not in the parts, so a resumed run splits exactly like a fresh one.
+    """
     parts = sorted((store_dir / PARTS_DIR).glob("*.json"))
     records, total = [], 0
     problems = list(problems)
@@ -212,6 +235,9 @@ def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val
     table["source"] = table.sequence_id.map(source)
     split = assign_splits(table.participant_id, val_fraction, test_fraction, seed)
     table["split"] = table.participant_id.map(split)
+    if phrase_disjoint:
+        table["split"] = set_aside_seen_phrases(table.split, table.phrase)
+    unused = int((table.split == "unused").sum())
     table["file"] = [os.path.relpath(f, data_dir) for f in table.file]
     table.to_csv(store_dir / "sequences.tmp.csv", index=False)
     os.replace(store_dir / "sequences.tmp.csv", store_dir / "sequences.csv")
@@ -220,10 +246,11 @@ def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val
               "landmarks": [LANDMARK_NAMES[i] for i in indices], "columns": columns_for(indices),
               "hand_size": HAND_SIZE, "sequences": len(table), "frames": total, "skipped": len(problems),
               "splits": {s: int((table.split == s).sum()) for s in SPLITS},
-              "split_seed": seed, "source": str(data_dir)}
+              "split_seed": seed, "phrase_disjoint": bool(phrase_disjoint), "moved_to_unused": unused,
+              "source": str(data_dir)}
     _atomic_json(store_dir / "header.json", header)
     shutil.rmtree(store_dir / PARTS_DIR, ignore_errors=True)
-    return PrepareReport(len(table), total, problems, 0, 0)
+    return PrepareReport(len(table), total, problems, 0, 0, unused)
 
 
 class Store:
@@ -257,7 +284,7 @@ class Store:
         return np.asarray(self.landmarks[start:start + self._frames[i]], dtype=np.float32)
 
     def split(self, name: str) -> np.ndarray:
-        """Row indices of one split (train, val or test)."""
+        """Row indices of one split (train, val, test or unused); an older store has no unused rows."""
         if name not in SPLITS:
             raise ValueError(f"unknown split {name!r}; expected one of {SPLITS}")
         return np.flatnonzero(self.sequences.split.to_numpy() == name)
