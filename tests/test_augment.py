@@ -1,9 +1,20 @@
+import dataclasses
+from functools import lru_cache
+
 import numpy as np
+import pytest
 
 from fingerspell import augment as aug
-from fingerspell.features import FeatureLayout, input_landmark_names
+from fingerspell.features import FeatureLayout, compute_features, input_landmark_names
+from fingerspell.landmarks import PALM_POINTS
+from fingerspell.store import store_landmarks
+from fingerspell.synthetic import make_signer, render_sequence
 
 LAYOUT = FeatureLayout.from_names(input_landmark_names())
+LIPS_LAYOUT = FeatureLayout.from_names(input_landmark_names(lips=True), lips=True)
+PROBABILITIES = [f.name for f in dataclasses.fields(aug.AugmentConfig)
+                 if f.name.endswith("_probability") and f.name != "cutmix_probability"]
+ALL_OFF = aug.AugmentConfig(**{name: 0.0 for name in PROBABILITIES})
 
 
 def _frames(count=50):
@@ -12,24 +23,141 @@ def _frames(count=50):
     return data
 
 
+@lru_cache(maxsize=None)
+def _signed(phrase="quick brown fox", seed=3, lips=False):
+    """A realistic synthetic sequence in the store's landmarks (seed 3: a left-dominant signer, so the
+    features' mirroring is on the path), with undetected frames and a noisy z."""
+    rng = np.random.default_rng(seed)
+    signer = make_signer(rng, 1)
+    return render_sequence(phrase, signer, rng)[:, store_landmarks(lips)]
+
+
+def _dominant(frames):
+    """The hand (its indices) detected in more frames."""
+    seen = [np.isfinite(frames[:, hand[0], 0]).sum() for hand in (LAYOUT.left_hand, LAYOUT.right_hand)]
+    return LAYOUT.left_hand if seen[0] > seen[1] else LAYOUT.right_hand
+
+
+def _features(frames, layout=LAYOUT):
+    return compute_features(frames, layout, max_frames=256).numpy()
+
+
+def _changes_features(before, after, layout=LAYOUT):
+    a, b = _features(before, layout), _features(after, layout)
+    return a.shape != b.shape or np.abs(a - b).max() > 0.05
+
+
 def test_time_resample_changes_length_by_the_factor():
     assert len(aug.time_resample(_frames(100), 0.5)) == 50
     assert len(aug.time_resample(_frames(100), 1.5)) == 150
 
 
-def test_flip_swaps_hands_and_is_its_own_inverse():
-    frames = _frames()
-    flipped = aug.flip(frames, LAYOUT)
-    np.testing.assert_allclose(flipped[:, list(LAYOUT.right_hand), 0], 1 - frames[:, list(LAYOUT.left_hand), 0])
-    np.testing.assert_allclose(aug.flip(flipped, LAYOUT), frames, atol=1e-6)
+@pytest.mark.parametrize("count", [1, 2, 5, 100, 300])
+def test_time_warp_is_monotone_keeps_length_and_spans_the_sequence(count):
+    picks = aug.warp_picks(count, np.random.default_rng(count), max_speed=1.5, knots=4)
+    assert len(picks) == count and picks[0] == 0 and picks[-1] == count - 1
+    assert (np.diff(picks) >= 0).all()
+    assert np.diff(picks, prepend=0).max() <= 3  # local speed at most 1.5 / (1 / 1.5) = 2.25 times the slowest
 
 
-def test_affine_moves_points_and_keeps_missing_missing():
-    frames = _frames()
-    moved = aug.affine(frames, np.random.default_rng(1), aug.AugmentConfig())
-    assert np.array_equal(np.isnan(moved), np.isnan(frames))
-    assert not np.allclose(moved[:, :, :2], frames[:, :, :2], equal_nan=True)
-    np.testing.assert_array_equal(moved[..., 2], frames[..., 2])
+def test_time_warp_is_non_uniform_and_takes_whole_frames():
+    picks = aug.warp_picks(300, np.random.default_rng(0), max_speed=1.5, knots=4)
+    steps = np.diff(picks)
+    assert (steps == 0).any() and (steps >= 2).any()  # some frames shown twice, some skipped
+    speed = np.convolve(steps, np.ones(30) / 30, "valid")
+    assert speed.max() > 1.2 * speed.min()  # whole stretches faster or slower, not frame-level jitter
+    frames, config = _signed(), aug.AugmentConfig()
+    warped = aug.time_warp(frames, np.random.default_rng(0), config)
+    picks = aug.warp_picks(len(frames), np.random.default_rng(0), config.warp_max_speed, config.warp_knots)
+    np.testing.assert_array_equal(warped, frames[picks])  # nearest frames: missing stays missing
+
+
+def test_augmentation_off_leaves_the_features_unchanged_and_undone_transforms_do_not_count():
+    frames = _signed()
+    assert not _changes_features(frames, aug.augment(frames, LAYOUT, np.random.default_rng(0), ALL_OFF))
+    moved = frames.copy()
+    moved[..., :2] = 0.7 * moved[..., :2] + 0.1  # a shift and a uniform scale: the features remove them
+    assert not _changes_features(frames, moved)
+
+
+@pytest.mark.parametrize("name", PROBABILITIES)
+def test_each_augmentation_alone_changes_the_features(name):
+    frames = _signed()
+    config = dataclasses.replace(ALL_OFF, **{name: 1.0})
+    out = aug.augment(frames, LAYOUT, np.random.default_rng(1), config)
+    assert out.dtype == np.float32 and out.shape[1:] == frames.shape[1:]
+    assert _changes_features(frames, out)
+
+
+def test_cutmix_changes_the_features():
+    first, second = _signed("quick brown fox"), _signed("jumps over", seed=3)
+    mixed, phrase = aug.cutmix((first, "quick brown fox"), (second, "jumps over"), np.random.default_rng(0))
+    assert phrase != "quick brown fox" and _changes_features(first, mixed)
+
+
+@pytest.mark.parametrize("transform", [aug.camera, aug.hand_rotation, aug.handshape])
+def test_geometric_transforms_keep_missing_missing_and_found_found(transform):
+    frames = aug.landmark_mask(_signed(), np.random.default_rng(0), 0.1)  # wrists and knuckles missing too
+    config = aug.AugmentConfig()
+    out = transform(frames, np.random.default_rng(2), config) if transform is aug.camera else \
+        transform(frames, LAYOUT, np.random.default_rng(2), config)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(frames))
+    assert not np.allclose(out, frames, equal_nan=True)
+
+
+def test_hand_rotation_turns_each_hand_rigidly_about_its_wrist_and_the_arm_follows():
+    frames = _signed()
+    out = aug.hand_rotation(frames, LAYOUT, np.random.default_rng(0), aug.AugmentConfig())
+    for hand, arm in ((LAYOUT.left_hand, LAYOUT.left_arm), (LAYOUT.right_hand, LAYOUT.right_arm)):
+        before, after = frames[:, list(hand)], out[:, list(hand)]
+        seen = np.isfinite(before[:, 0, 0])
+        np.testing.assert_allclose(after[:, 0], before[:, 0])
+        np.testing.assert_allclose(np.linalg.norm(after - after[:, :1], axis=-1)[seen],
+                                   np.linalg.norm(before - before[:, :1], axis=-1)[seen], atol=1e-5)
+        assert not np.allclose(after[seen, 1:, :2], before[seen, 1:, :2], atol=1e-3)
+        np.testing.assert_array_equal(out[:, list(arm[:3])], frames[:, list(arm[:3])])  # shoulder, elbow, wrist
+        assert not np.allclose(out[:, list(arm[3:])], frames[:, list(arm[3:])], atol=1e-4)
+        flat = lambda x: np.linalg.norm(x[:, list(arm[3:]), :2] - x[:, arm[2:3], :2], axis=-1)  # noqa: E731
+        known = np.isfinite(flat(frames))
+        assert (flat(out)[known] <= flat(frames)[known] + 1e-6).all()  # turned out of the image: foreshortened
+
+
+def test_handshape_keeps_the_palm_and_scales_and_bends_the_fingers():
+    frames = _signed()
+    hand = frames[:, list(_dominant(frames))]
+    hand = hand[np.isfinite(hand[:, 0, 0])].astype(np.float64)
+    bones = lambda x: np.linalg.norm(np.diff(x[:, list(aug.FINGERS[1])], axis=1), axis=-1)  # noqa: E731
+    longer = aug.reshape_hand(hand, np.full((5, 3), 1.2), np.zeros((5, 3)))
+    np.testing.assert_allclose(bones(longer), 1.2 * bones(hand), rtol=1e-6)
+    bent = aug.reshape_hand(hand, np.ones((5, 3)), np.full((5, 3), np.radians(20)))
+    np.testing.assert_allclose(bones(bent), bones(hand), rtol=1e-6)  # a bend keeps the lengths
+    for out in (longer, bent):
+        np.testing.assert_array_equal(out[:, list(PALM_POINTS)], hand[:, list(PALM_POINTS)])
+        assert np.abs(out[:, [4, 8, 12, 16, 20]] - hand[:, [4, 8, 12, 16, 20]]).max() > 0.005
+
+
+def test_camera_scales_x_and_y_apart_within_the_aspect_range():
+    frames = _signed()
+    config = aug.AugmentConfig(rotate_degrees=0.0, shear=0.0, aspect_range=(0.7, 1.4))
+    ratios = []
+    for seed in range(8):
+        out = aug.camera(frames, np.random.default_rng(seed), config)
+        sx = np.nanstd(out[..., 0]) / np.nanstd(frames[..., 0])
+        sy = np.nanstd(out[..., 1]) / np.nanstd(frames[..., 1])
+        assert 0.7 - 1e-4 <= sx / sy <= 1.4 + 1e-4 and abs(sx * sy - 1) < 1e-4  # the area kept
+        np.testing.assert_allclose(out[..., 2], frames[..., 2] * sx, rtol=1e-5)  # z has the scale of x
+        ratios.append(sx / sy)
+    assert min(ratios) < 0.9 and max(ratios) > 1.1  # both ways: wider and narrower images
+
+
+def test_pose_drop_hides_arms_and_lips_in_every_frame():
+    frames = _signed(lips=True)
+    out = aug.pose_drop(frames, LIPS_LAYOUT)
+    body = list(LIPS_LAYOUT.left_arm + LIPS_LAYOUT.right_arm + LIPS_LAYOUT.lips)
+    assert np.isnan(out[:, body]).all()
+    hands = list(LIPS_LAYOUT.left_hand + LIPS_LAYOUT.right_hand)
+    np.testing.assert_array_equal(out[:, hands], frames[:, hands])
+    assert _changes_features(frames, out, LIPS_LAYOUT)
 
 
 def test_masks_hide_data():
@@ -41,13 +169,20 @@ def test_masks_hide_data():
     assert np.isnan(aug.landmark_mask(frames, np.random.default_rng(0), 0.2)).sum() > np.isnan(frames).sum()
 
 
-def test_augment_is_seeded_and_switchable():
-    frames, config = _frames(), aug.AugmentConfig()
+def test_augment_is_seeded_keeps_missing_missing_and_is_switchable():
+    frames, config = _signed(), aug.AugmentConfig()
     a = aug.augment(frames, LAYOUT, np.random.default_rng(5), config)
     b = aug.augment(frames, LAYOUT, np.random.default_rng(5), config)
     np.testing.assert_array_equal(a, b)
+    assert a.dtype == np.float32
+    c = aug.augment(frames, LAYOUT, np.random.default_rng(6), config)
+    assert a.shape != c.shape or not np.allclose(a, c, equal_nan=True)
+    same_time = dataclasses.replace(config, resample_probability=0.0, warp_probability=0.0)
+    for seed in range(5):
+        out = aug.augment(frames, LAYOUT, np.random.default_rng(seed), same_time)
+        assert out.shape == frames.shape and np.isnan(out)[np.isnan(frames)].all()
     off = aug.augment(frames, LAYOUT, np.random.default_rng(5), aug.AugmentConfig(enabled=False))
-    assert off is frames
+    assert off is frames and np.array_equal(off, _signed(), equal_nan=True)
 
 
 def test_cutmix_joins_a_prefix_and_a_suffix():

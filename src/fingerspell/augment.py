@@ -1,7 +1,13 @@
 """Augmentation of raw landmark sequences `(frames, P, 3)` (NaN = undetected), before the features.
 
+The features undo a mirror with hands swapped (left-dominant signers are mirrored back), a shift and a
+uniform scale (the hand is measured from its own centre in palm lengths), so none of those is here. What
+is here is what does differ between real signers, cameras and extractors: the camera's aspect ratio and
+roll, how each wrist is turned, the signer's finger lengths and habitual joint angles, speed changes within
+a phrase, and MediaPipe losing fingers, frames or the whole body (Hands-only extraction).
+
 Each transform is switchable in `AugmentConfig`; all draw from the generator they are given, so a run
-is reproducible from its seed.
+is reproducible from its seed. Missing points stay missing and found points stay found (masks aside).
 """
 from __future__ import annotations
 
@@ -10,8 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import FeatureLayout
+from .landmarks import FINGER_CHAINS
 
-FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
+FINGERS = tuple(chain[1:] for chain in FINGER_CHAINS)  # each finger's four points, base knuckle first
+FLEX_AXIS = (5, 17)  # index and little base knuckles: the line the fingers flex about
 
 
 @dataclass(frozen=True)
@@ -19,12 +27,19 @@ class AugmentConfig:
     enabled: bool = True
     resample_probability: float = 0.8
     resample_range: tuple[float, float] = (0.5, 1.5)  # new length / old length
-    affine_probability: float = 0.8
-    scale_range: tuple[float, float] = (0.75, 1.3)
-    rotate_degrees: float = 15.0
-    shear: float = 0.15
-    shift: float = 0.08
-    flip_probability: float = 0.0  # mirror and swap hands: the features mirror left-handers back, so it does nothing
+    warp_probability: float = 0.5  # speed changes within the phrase, length kept
+    warp_max_speed: float = 1.5  # local speed between 1 / this and this times the mean (before normalising)
+    warp_knots: int = 4  # speed changes per sequence
+    camera_probability: float = 0.8
+    aspect_range: tuple[float, float] = (0.7, 1.4)  # x scale / y scale: the image's width / height differs
+    rotate_degrees: float = 10.0  # camera roll
+    shear: float = 0.1
+    hand_rotation_probability: float = 0.5
+    hand_rotation_degrees: tuple[float, float, float] = (30.0, 20.0, 20.0)  # yaw, pitch, roll about the wrist
+    handshape_probability: float = 0.5
+    bone_scale_range: tuple[float, float] = (0.85, 1.15)  # per finger bone
+    bend_degrees: float = 12.0  # per finger joint
+    pose_drop_probability: float = 0.15  # arms and lips missing throughout, as MediaPipe Hands gives
     finger_dropout_probability: float = 0.3
     time_mask_probability: float = 0.5
     time_mask_fraction: float = 0.1
@@ -40,24 +55,127 @@ def time_resample(frames: np.ndarray, factor: float) -> np.ndarray:
     return frames[picks]
 
 
-def affine(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """Scale, rotate, shear and shift x, y about the sequence's centre."""
+def warp_picks(count: int, rng: np.random.Generator, max_speed: float, knots: int) -> np.ndarray:
+    """(count,) source frame of each output frame: non-decreasing, from 0 to count - 1.
+
+    The playback speed follows a smooth curve (log speed interpolated between `knots` + 1 random values
+    within +-log(max_speed)), normalised so the whole still spans the sequence: some stretches play faster,
+    others slower, as a signer hurries over some letters and dwells on others."""
+    log_speed = rng.uniform(-np.log(max_speed), np.log(max_speed), knots + 1)
+    speed = np.exp(np.interp(np.linspace(0.0, knots, count), np.arange(knots + 1), log_speed))
+    position = np.concatenate([[0.0], np.cumsum(speed[:-1])])
+    return np.rint(position * (count - 1) / max(position[-1], 1e-9)).astype(int)
+
+
+def time_warp(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+    """The same length, speeding up and slowing down within (nearest frame, so missing stays missing)."""
+    return frames[warp_picks(len(frames), rng, config.warp_max_speed, config.warp_knots)]
+
+
+def _keep_missing(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """`after` with NaN exactly where `before` has it: a point moved relative to a missing one stays put."""
+    after = np.where(np.isfinite(after), after, before)
+    return np.where(np.isnan(before), np.nan, after)
+
+
+def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+    """Another camera: x and y scaled apart (aspect ratio), a small roll and shear, about the centre.
+
+    Normalised x is divided by the image's width and y by its height, so the same signer filmed in another
+    aspect ratio is stretched along one axis; the features' palm-length scale cannot undo that. The ratio is
+    drawn log-uniformly and split evenly between x and y, keeping the area (only the ratio matters)."""
     center = np.nanmean(frames[..., :2].reshape(-1, 2), axis=0) if np.isfinite(frames).any() else np.zeros(2)
+    ratio = np.exp(rng.uniform(*np.log(config.aspect_range)))
     angle = np.radians(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shear = np.array([[1.0, rng.uniform(-config.shear, config.shear)], [rng.uniform(-config.shear, config.shear), 1.0]])
-    matrix = np.diag(rng.uniform(*config.scale_range, 2)) @ rotation @ shear  # x and y apart: aspect ratio
+    matrix = np.diag([np.sqrt(ratio), 1.0 / np.sqrt(ratio)]) @ rotation @ shear
     out = frames.copy()
-    out[..., :2] = (frames[..., :2] - center) @ matrix.T + center + rng.uniform(-config.shift, config.shift, 2)
+    out[..., :2] = (frames[..., :2] - center) @ matrix.T + center
+    out[..., 2] *= np.sqrt(ratio)  # MediaPipe's z has the scale of normalised x
     return out
 
 
-def flip(frames: np.ndarray, layout: FeatureLayout) -> np.ndarray:
-    """Mirror the image (x -> 1 - x) and swap left and right hands and arms, as a mirrored camera would."""
+def rotation_matrix(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """3x3 rotation (radians): pitch about x, then yaw about y (vertical), then roll about z (image plane)."""
+    (ca, sa), (cb, sb), (cc, sc) = [(np.cos(a), np.sin(a)) for a in (pitch, yaw, roll)]
+    rx = np.array([[1, 0, 0], [0, ca, -sa], [0, sa, ca]])
+    ry = np.array([[cb, 0, sb], [0, 1, 0], [-sb, 0, cb]])
+    rz = np.array([[cc, -sc, 0], [sc, cc, 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def _pivot(points: np.ndarray) -> np.ndarray:
+    """(frames, 1, 3): each frame's first point, or its points' mean where that one is missing."""
+    seen = np.isfinite(points[..., :1])
+    mean = np.where(seen, points, 0.0).sum(axis=1, keepdims=True) / np.maximum(seen.sum(axis=1, keepdims=True), 1)
+    return np.where(np.isfinite(points[:, :1]), points[:, :1], mean)
+
+
+def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
+                  config: AugmentConfig) -> np.ndarray:
+    """Each hand turned in 3-D about its wrist by its own yaw, pitch and roll, for the whole sequence.
+
+    Signers hold the wrist at different angles and cameras see them from different heights; the features
+    keep x and y only, so a turn out of the image plane foreshortens the hand as a real one would. The
+    coordinates are treated as isotropic (their true aspect is unknown), which only adds some of the
+    stretch `camera` adds anyway. The arm's pose points on the hand (pinky, index, thumb) turn with it
+    about the pose wrist; pose z is too noisy to turn into x and y, so their offsets are taken as flat."""
     out = frames.copy()
-    out[..., 0] = 1.0 - out[..., 0]
-    for a, b in ((layout.left_hand, layout.right_hand), (layout.left_arm, layout.right_arm)):
-        out[:, list(a) + list(b)] = out[:, list(b) + list(a)]
+    limits = np.radians(config.hand_rotation_degrees)
+    for hand, arm in ((layout.left_hand, layout.left_arm), (layout.right_hand, layout.right_arm)):
+        matrix = rotation_matrix(*rng.uniform(-limits, limits))
+        points = frames[:, list(hand)]
+        wrist = _pivot(points)
+        out[:, list(hand)] = wrist + (points - wrist) @ matrix.T
+        if len(arm) == 6:  # shoulder, elbow, wrist, pinky, index, thumb
+            tips, wrist = frames[:, list(arm[3:])], frames[:, arm[2:3]]
+            flat = (tips - wrist) * [1.0, 1.0, 0.0]
+            out[:, list(arm[3:])] = tips + flat @ matrix.T - flat
+    return _keep_missing(frames, out)
+
+
+def _rotate_about(points: np.ndarray, pivot: np.ndarray, axis: np.ndarray, angle: float) -> np.ndarray:
+    """`points` (frames, n, 3) turned by `angle` about the line through `pivot` (frames, 1, 3) along the
+    unit `axis` (frames, 1, 3) (Rodrigues' formula, a different axis per frame)."""
+    v = points - pivot
+    along = np.sum(v * axis, axis=-1, keepdims=True) * axis
+    return pivot + v * np.cos(angle) + np.cross(axis, v) * np.sin(angle) + along * (1.0 - np.cos(angle))
+
+
+def reshape_hand(hand: np.ndarray, scales: np.ndarray, bends: np.ndarray) -> np.ndarray:
+    """hand `(frames, 21, 3)` with each finger's three bones scaled by `scales` (5, 3) and then bent at its
+    three joints by `bends` (5, 3) radians, base joint first, about the knuckle line (the flexion axis of
+    the four fingers; for the thumb a mix of flexion and opposition). The palm does not move."""
+    out = hand.copy()
+    axis = hand[:, FLEX_AXIS[0]] - hand[:, FLEX_AXIS[1]]
+    length = np.linalg.norm(axis, axis=-1, keepdims=True)
+    axis = np.where(length > 1e-9, axis / np.maximum(length, 1e-9), [1.0, 0.0, 0.0])[:, None]
+    for finger, scale, bend in zip(FINGERS, scales, bends):
+        bones = np.diff(hand[:, list(finger)], axis=1) * scale[:, None]
+        out[:, list(finger[1:])] = hand[:, list(finger[:1])] + np.cumsum(bones, axis=1)
+        for joint, angle in enumerate(bend):
+            distal = list(finger[joint + 1:])
+            out[:, distal] = _rotate_about(out[:, distal], out[:, finger[joint]:finger[joint] + 1], axis, angle)
+    return out
+
+
+def handshape(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
+              config: AugmentConfig) -> np.ndarray:
+    """Each hand given other finger proportions and habitual joint angles for the whole sequence, as
+    another signer's hand: bone lengths scaled and joints bent a little, per finger."""
+    out = frames.copy()
+    for hand in (layout.left_hand, layout.right_hand):
+        scales = rng.uniform(*config.bone_scale_range, (len(FINGERS), 3))
+        bends = np.radians(rng.uniform(-config.bend_degrees, config.bend_degrees, (len(FINGERS), 3)))
+        out[:, list(hand)] = reshape_hand(frames[:, list(hand)], scales, bends)
+    return _keep_missing(frames, out)
+
+
+def pose_drop(frames: np.ndarray, layout: FeatureLayout) -> np.ndarray:
+    """Arms and lips missing in every frame, as from MediaPipe Hands (no pose or face model) extraction."""
+    out = frames.copy()
+    out[:, list(layout.left_arm + layout.right_arm + layout.lips)] = np.nan
     return out
 
 
@@ -90,15 +208,23 @@ def landmark_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float)
 
 def augment(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
             config: AugmentConfig) -> np.ndarray:
-    """One random augmentation of a sequence (cut-mix excepted: it needs two sequences)."""
+    """One random augmentation of a sequence `(frames, P, 3)` -> float32 `(frames', P, 3)` (cut-mix
+    excepted: it needs two sequences). Time first, then the hands' own geometry, then the camera that
+    films them, then what the extractor loses."""
     if not config.enabled or len(frames) == 0:
         return frames
     if rng.random() < config.resample_probability:
         frames = time_resample(frames, rng.uniform(*config.resample_range))
-    if rng.random() < config.affine_probability:
-        frames = affine(frames, rng, config)
-    if rng.random() < config.flip_probability:
-        frames = flip(frames, layout)
+    if rng.random() < config.warp_probability:
+        frames = time_warp(frames, rng, config)
+    if rng.random() < config.handshape_probability:
+        frames = handshape(frames, layout, rng, config)
+    if rng.random() < config.hand_rotation_probability:
+        frames = hand_rotation(frames, layout, rng, config)
+    if rng.random() < config.camera_probability:
+        frames = camera(frames, rng, config)
+    if rng.random() < config.pose_drop_probability:
+        frames = pose_drop(frames, layout)
     if rng.random() < config.finger_dropout_probability:
         frames = finger_dropout(frames, layout, rng)
     if rng.random() < config.time_mask_probability:

@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-every", type=int, help="steps between validations (default: every epoch)")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set ctc.dim=256 --set augment.flip_probability=0")
+                   help="override a config value, e.g. --set ctc.dim=256 --set augment.pose_drop_probability=0")
     p.add_argument("--strategy", choices=("auto", "mirrored", "default"), default="auto",
                    help="auto: MirroredStrategy when several GPUs are visible")
     p.add_argument("--logical-cpus", type=int, default=0, help="split the CPU into N devices (to test mirroring)")
