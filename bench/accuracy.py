@@ -1,6 +1,6 @@
 """Accuracy under a fixed wall-clock budget: the CTC default against the seed baseline, side by side.
 
-A fixed synthetic benchmark (seeded; test signers never seen in training) is generated and prepared
+A fixed synthetic benchmark (seeded; test signers and test phrases never seen in training) is generated and prepared
 once; each model then trains for the same number of minutes on this machine, one after the other, in
 its own process, and is scored on the test split. Prints JSON.
 
@@ -42,10 +42,16 @@ def main() -> None:
         synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2, progress=False)
     if not (store / "header.json").is_file():
         prepare(data, store, workers=2, progress=False)
-    header = Store(store).header
+    header, table = Store(store).header, Store(store).sequences
+    train_phrases = set(table.phrase[table.split == "train"])
+    test = table[table.split == "test"]
     report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
               "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed,
-                          "splits": header["splits"]}, "models": {}}
+                          "splits": header["splits"], "phrase_disjoint": header.get("phrase_disjoint", False),
+                          "test_phrases_seen_in_training": round(float(test.phrase.isin(train_phrases).mean()), 4),
+                          "test_signers_seen_in_training": int(test.participant_id.isin(
+                              table.participant_id[table.split == "train"]).sum())},
+              "models": {}}
     for model in args.models.split(","):
         run_dir = out / f"run-{model}"
         if not (run_dir / "best.npz").is_file():

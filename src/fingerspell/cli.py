@@ -177,7 +177,8 @@ def _phrase_of(path: Path, sequence_id) -> str | None:
 
 
 def _demo(args) -> int:
-    """synthesise -> prepare -> train the CTC cpu preset -> score on unseen signers; each step reused if done."""
+    """synthesise -> prepare -> train the CTC cpu preset -> score on unseen signers and phrases; each step
+    reused if done."""
     from .evaluate import evaluate_run
     from .store import Store, prepare
     from .synthetic_dataset import synthesize
@@ -194,7 +195,7 @@ def _demo(args) -> int:
         train(store, run, model="ctc", preset_name="cpu", minutes=args.minutes, seed=args.seed)
     result = evaluate_run(run, store, split="test")
     predictions = pd.read_csv(result["predictions"], keep_default_na=False)
-    print(f"\ntest split ({result['sequences']} sequences by signers never seen in training): "
+    print(f"\ntest split ({result['sequences']} sequences; signers and phrases never seen in training): "
           f"score {result['score']:.4f}, CER {result['cer']:.4f}")
     for row in predictions.head(8).itertuples():
         print(f"  {row.phrase!r:34} -> {row.prediction!r}")
