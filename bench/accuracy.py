@@ -8,32 +8,18 @@ its own process, and is scored on the test split. Prints JSON.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
-import subprocess
-import sys
 from pathlib import Path
 
+from common import run, training_parser
 from fingerspell.store import Store, prepare
 from fingerspell.synthetic_dataset import synthesize
 
 
-def run(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "fingerspell", *args], capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"fingerspell {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout.strip().splitlines()[-1]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--sequences", type=int, default=3000)
-    parser.add_argument("--signers", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--out", default="out/bench-accuracy")
+    parser = training_parser(__doc__, "out/bench-accuracy")
     parser.add_argument("--models", default="ctc,seq2seq")
     args = parser.parse_args()
     out = Path(args.out)

@@ -14,11 +14,9 @@ setup-video`) to extract their landmarks once.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -28,17 +26,11 @@ from fingerspell.handshapes import is_mirrored
 from fingerspell.inference import load_model
 from fingerspell.metrics import score
 from fingerspell.real_letters import PHOTO_FOLDER, SIGNERS, WORDS, read_signer, spell_word
+from common import run, training_parser
 from fingerspell.store import prepare
 from fingerspell.synthetic_dataset import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "fingerspell", *args], capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"fingerspell {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
 
 def real_sequences(name: str, data: Path, extracted: Path, seed: int) -> list[tuple[str, np.ndarray]]:
@@ -83,12 +75,7 @@ def held_out_run(name: str, args, out: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--sequences", type=int, default=3000)
-    parser.add_argument("--signers", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--out", default="out/bench-real-letters")
+    parser = training_parser(__doc__, "out/bench-real-letters")
     parser.add_argument("--held-out", default=",".join(SIGNERS))
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     args = parser.parse_args()

@@ -92,51 +92,52 @@ def read_pose_hand(path: str | Path) -> np.ndarray:
     return best.astype(np.float32)
 
 
+def _gather(signer: str, clips) -> RealLetters:
+    """RealLetters from (letter, hand (frames, 21, 3)) pairs, one per clip; undetected frames dropped."""
+    hands, letters, ids = [], [], []
+    for number, (letter, hand) in enumerate(clips):
+        hand = hand[np.isfinite(hand[:, 0, 0])]
+        hands.append(hand)
+        letters += [letter] * len(hand)
+        ids += [number] * len(hand)
+    return RealLetters(signer, np.concatenate(hands).astype(np.float32), np.array(letters), np.array(ids))
+
+
+def _csv_rows(path: Path, hint: str) -> list[dict]:
+    if not path.is_file():
+        raise DataError(f"missing; {hint}", path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def read_pose_letters(folder: str | Path, signer: str = "spoken_to_signed") -> RealLetters:
     """A folder of one `.pose` clip per letter with an `index.csv` (`path`, `words` = the letter)."""
     folder = Path(folder)
-    index = folder / "index.csv"
-    if not index.is_file():
-        raise DataError(f"missing; expected index.csv naming each clip's letter", index)
-    hands, letters, clips = [], [], []
-    with index.open(newline="", encoding="utf-8") as handle:
-        for clip, row in enumerate(csv.DictReader(handle)):
-            letter = row.get("words", "").strip().lower()
-            if letter not in LETTERS or len(letter) != 1:
-                continue
-            hand = read_pose_hand(folder / Path(row["path"]).name)
-            hand = hand[np.isfinite(hand[:, 0, 0])]
-            hands.append(hand)
-            letters += [letter] * len(hand)
-            clips += [clip] * len(hand)
-    if not hands:
-        raise DataError(f"names no single-letter clips", index)
-    return RealLetters(signer, np.concatenate(hands), np.array(letters), np.array(clips))
+    rows = _csv_rows(folder / "index.csv", "expected index.csv naming each clip's letter")
+    clips = [(row["words"].strip().lower(), read_pose_hand(folder / Path(row["path"]).name))
+             for row in rows if row.get("words", "").strip().lower() in tuple(LETTERS)]
+    if not clips:
+        raise DataError("names no single-letter clips", folder / "index.csv")
+    return _gather(signer, clips)
+
+
+def _signing_hand(frames: np.ndarray) -> np.ndarray:
+    """The hand (right or left) detected in more frames of a `(frames, 543, 3)` sequence."""
+    right, left = (frames[:, PART_OFFSET[p]:PART_OFFSET[p] + HAND_SIZE] for p in ("right_hand", "left_hand"))
+    return right if np.isfinite(right[:, 0, 0]).sum() >= np.isfinite(left[:, 0, 0]).sum() else left
 
 
 def read_extracted_letters(folder: str | Path, signer: str = "openasl") -> RealLetters:
     """`fingerspell extract` output of one image or clip per letter, named by the letter (A.png -> 'a')."""
     from .landmarks import WideParquet
     folder = Path(folder)
-    meta_path = folder / "metadata.csv"
-    if not meta_path.is_file():
-        raise DataError(f"missing; run `fingerspell extract PHOTOS... -o {folder}` first", meta_path)
-    hands, letters, clips = [], [], []
-    with meta_path.open(newline="", encoding="utf-8") as handle:
-        for clip, row in enumerate(csv.DictReader(handle)):
-            letter = Path(row["source"]).stem.lower()
-            if letter not in LETTERS:
-                continue
-            frames = WideParquet(folder / row["path"]).read_sequence(int(row["sequence_id"]))
-            right, left = (frames[:, PART_OFFSET[p]:PART_OFFSET[p] + HAND_SIZE] for p in ("right_hand", "left_hand"))
-            hand = right if np.isfinite(right[:, 0, 0]).sum() >= np.isfinite(left[:, 0, 0]).sum() else left
-            hand = hand[np.isfinite(hand[:, 0, 0])]
-            hands.append(hand)
-            letters += [letter] * len(hand)
-            clips += [clip] * len(hand)
-    if not any(len(h) for h in hands):
-        raise DataError(f"no hand was found in any extracted letter", folder)
-    return RealLetters(signer, np.concatenate(hands).astype(np.float32), np.array(letters), np.array(clips))
+    rows = _csv_rows(folder / "metadata.csv", f"run `fingerspell extract PHOTOS... -o {folder}` first")
+    clips = [(Path(row["source"]).stem.lower(),
+              _signing_hand(WideParquet(folder / row["path"]).read_sequence(int(row["sequence_id"]))))
+             for row in rows if Path(row["source"]).stem.lower() in tuple(LETTERS)]
+    if not any(np.isfinite(hand[:, 0, 0]).any() for _, hand in clips):
+        raise DataError("no hand was found in any extracted letter", folder)
+    return _gather(signer, clips)
 
 
 def read_signer(name: str, data_root: str | Path, extracted: str | Path | None = None) -> RealLetters:
