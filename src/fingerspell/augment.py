@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import FeatureLayout
+from .handshapes import rotation
 from .landmarks import FINGER_CHAINS
 
 FINGERS = tuple(chain[1:] for chain in FINGER_CHAINS)  # each finger's four points, base knuckle first
@@ -96,15 +97,6 @@ def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) 
     return out
 
 
-def rotation_matrix(yaw: float, pitch: float, roll: float) -> np.ndarray:
-    """3x3 rotation (radians): pitch about x, then yaw about y (vertical), then roll about z (image plane)."""
-    (ca, sa), (cb, sb), (cc, sc) = [(np.cos(a), np.sin(a)) for a in (pitch, yaw, roll)]
-    rx = np.array([[1, 0, 0], [0, ca, -sa], [0, sa, ca]])
-    ry = np.array([[cb, 0, sb], [0, 1, 0], [-sb, 0, cb]])
-    rz = np.array([[cc, -sc, 0], [sc, cc, 0], [0, 0, 1]])
-    return rz @ ry @ rx
-
-
 def _pivot(points: np.ndarray) -> np.ndarray:
     """(frames, 1, 3): each frame's first point, or its points' mean where that one is missing."""
     seen = np.isfinite(points[..., :1])
@@ -122,9 +114,10 @@ def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gene
     stretch `camera` adds anyway. The arm's pose points on the hand (pinky, index, thumb) turn with it
     about the pose wrist; pose z is too noisy to turn into x and y, so their offsets are taken as flat."""
     out = frames.copy()
-    limits = np.radians(config.hand_rotation_degrees)
+    limits = np.asarray(config.hand_rotation_degrees)
     for hand, arm in ((layout.left_hand, layout.left_arm), (layout.right_hand, layout.right_arm)):
-        matrix = rotation_matrix(*rng.uniform(-limits, limits))
+        yaw, pitch, roll = rng.uniform(-limits, limits)
+        matrix = rotation(yaw=yaw, roll=roll, pitch=pitch)
         points = frames[:, list(hand)]
         wrist = _pivot(points)
         out[:, list(hand)] = wrist + (points - wrist) @ matrix.T
