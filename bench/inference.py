@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from fingerspell.evaluate import exported_sequences, load_run
+from fingerspell.evaluate import exported_sequences
+from fingerspell.run import load_run
 from fingerspell.export import ExportModule, convert, export_run
 from fingerspell.inference import LiteModel
 from fingerspell.metrics import score

@@ -16,7 +16,8 @@ from fingerspell.cli import main
 from fingerspell.config import preset
 from fingerspell.data import Batches
 from fingerspell.store import Store, prepare
-from fingerspell.train import Trainer, build_model, configure_tensorflow, per_example_loss, train
+from fingerspell.run import build_model, per_example_loss
+from fingerspell.train import Trainer, configure_tensorflow, train
 
 TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=16", "seq2seq.dim=32", "seq2seq.hidden=48",
         "seq2seq.heads=2"]

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import score
+from .run import load_run, per_example_loss
 
 
 def make_eval_step(model, config):
     """A compiled batch -> (per-sequence loss, greedy tokens) function."""
     import tensorflow as tf
     from .decoding import make_predictor
-    from .train import per_example_loss
     predictor = make_predictor(model, config.model)
 
     @tf.function(reduce_retracing=True)
@@ -34,21 +34,6 @@ def score_batches(eval_step, data) -> tuple[dict, list[tuple[int, str, str]]]:
     result = score([t for _, t, _ in rows], [p for _, _, p in rows])
     result["loss"] = float(np.mean(losses)) if losses else float("nan")
     return result, rows
-
-
-def load_run(run_dir, which: str = "best"):
-    """(config, model, meta) rebuilt from a run directory's checkpoint."""
-    from . import checkpoint
-    from .config import RunConfig
-    from .train import build_model
-    path = Path(run_dir) / f"{which}.npz"
-    if not path.is_file():
-        raise FileNotFoundError(f"{run_dir}: no {which}.npz checkpoint (train first)")
-    meta, weights, _ = checkpoint.load(path)
-    config = RunConfig.from_dict(meta["config"])
-    model = build_model(config, meta["num_features"])
-    model.set_weights(weights)
-    return config, model, meta
 
 
 def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -> dict:

@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from .features import FeatureLayout, columns_to_landmarks, compute_features, input_landmark_names, selected_columns
 from .models.ctc import ctc_greedy
+from .run import load_run
 from .vocab import NUM_CHARACTERS, write_character_map
 
 MAX_SIZE_BYTES = 40 * 1024 * 1024  # the competition's limit
@@ -74,7 +75,6 @@ def convert(module: ExportModule, fp16: bool = False) -> bytes:
 
 def export_run(run_dir, out_dir, fp16: bool = False, which: str = "best") -> dict:
     """Write model.tflite, inference_args.json and character_to_prediction_index.json."""
-    from .evaluate import load_run
     config, model, meta = load_run(run_dir, which)
     module = ExportModule(model, config)
     flatbuffer = convert(module, fp16)

@@ -58,7 +58,7 @@ class RunModel:
     """A run directory's checkpoint, through the same graph the export bakes in (needs TensorFlow)."""
 
     def __init__(self, run_dir: str | Path, which: str = "best"):
-        from .evaluate import load_run
+        from .run import load_run
         from .export import ExportModule
         config, model, _ = load_run(run_dir, which)
         self.module = ExportModule(model, config)

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import RunConfig, preset
+from .evaluate import make_eval_step, score_batches
+from .run import build_model, per_example_loss
 from .models.layers import count_parameters
 
 LOG_EVERY = 10
@@ -41,21 +43,6 @@ def choose_strategy(name: str = "auto"):
     return tf.distribute.get_strategy()
 
 
-def build_model(config: RunConfig, num_features: int):
-    """The configured model, built on a dummy batch so its variables exist."""
-    import tensorflow as tf
-    from .models.ctc import CTCModel
-    from .models.seq2seq import Seq2SeqModel
-    features, mask = tf.zeros([1, 16, num_features]), tf.ones([1, 16], tf.bool)
-    if config.model == "ctc":
-        model = CTCModel(config.ctc)
-        model(features, mask)
-    else:
-        model = Seq2SeqModel(config.seq2seq)
-        model(features, mask, tf.zeros([1, 2], tf.int32))
-    return model
-
-
 def learning_rate(config: RunConfig, progress: float) -> float:
     """Linear warm-up over `warmup_fraction` of the run, then cosine decay to zero."""
     progress = min(max(progress, 0.0), 1.0)
@@ -63,25 +50,6 @@ def learning_rate(config: RunConfig, progress: float) -> float:
         return config.learning_rate * progress / config.warmup_fraction
     rest = (progress - config.warmup_fraction) / max(1e-9, 1 - config.warmup_fraction)
     return config.learning_rate * 0.5 * (1 + math.cos(math.pi * rest))
-
-
-def per_example_loss(model, config: RunConfig, batch, training: bool):
-    """Loss per sequence (CTC: per character; seq2seq: smoothed cross-entropy per token)."""
-    import tensorflow as tf
-    from .models.ctc import ctc_loss
-    from .vocab import PAD_TOKEN, SEQ2SEQ_CLASSES
-    if config.model == "ctc":
-        logits, out_mask = model(batch["features"], batch["mask"], training=training)
-        loss = ctc_loss(logits, out_mask, batch["labels"], batch["label_lengths"])
-        return loss / tf.cast(tf.maximum(batch["label_lengths"], 1), tf.float32)
-    tokens = batch["labels"]
-    logits = model(batch["features"], batch["mask"], tokens[:, :-1], training=training)
-    targets = tokens[:, 1:]
-    smooth = config.label_smoothing
-    onehot = tf.one_hot(targets, SEQ2SEQ_CLASSES) * (1 - smooth) + smooth / SEQ2SEQ_CLASSES
-    token_loss = tf.nn.softmax_cross_entropy_with_logits(onehot, tf.cast(logits, tf.float32))
-    valid = tf.cast(targets != PAD_TOKEN, tf.float32)
-    return tf.reduce_sum(token_loss * valid, axis=1) / tf.maximum(tf.reduce_sum(valid, axis=1), 1.0)
 
 
 class Trainer:
@@ -124,7 +92,6 @@ class Trainer:
 
     def _compile_steps(self):
         import tensorflow as tf
-        from .evaluate import make_eval_step
         model, config, optimizer = self.model, self.config, self.optimizer
 
         def replica_train(batch):
@@ -211,7 +178,6 @@ class Trainer:
     def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
         """Validate, log a row, show a few predictions, refresh the plot, save last (and best)."""
         from .visualize import plot_progress
-        from .evaluate import score_batches
         result, rows = score_batches(self.eval_step, self.val_data)
         row = {"step": state["step"], "epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
                "train_loss": round(float(np.mean(running)), 5) if running else "",
