@@ -124,7 +124,13 @@ def test_evaluate_exported_on_store_and_on_kaggle_data(exported, tiny_dataset, t
     on_store = json.loads(capsys.readouterr().out)
     assert on_store["sequences"] == len(Store(tiny_store).split("test"))
     report = folder.parent / "report"
-    assert main(["evaluate", str(folder), "--data", str(tiny_dataset), "--json", "--report", str(report)]) == 0
+    assert main(["evaluate", str(folder), "--data", str(tiny_dataset), "--split", "all", "--json",
+                 "--report", str(report)]) == 0
     on_data = json.loads(capsys.readouterr().out)
     assert (report / "index.html").is_file() and (report / "substitutions.png").is_file()
     assert on_data["sequences"] == 140 and on_data["score"] == pytest.approx(1 - on_data["cer"])
+    # a Kaggle folder is split as prepare splits it: its test split is the store's test split
+    assert main(["evaluate", str(folder / "model.tflite"), "--data", str(tiny_dataset), "--split", "test",
+                 "--json"]) == 0
+    on_data_test = json.loads(capsys.readouterr().out)
+    assert on_data_test == on_store

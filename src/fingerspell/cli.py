@@ -243,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score a run or an exported model", formatter_class=fmt)
     p.add_argument("run_dir", help="a run directory, or an exported model.tflite (or its folder)")
     p.add_argument("--data", required=True, help="a store; for a .tflite also a Kaggle-layout dataset (all rows)")
-    p.add_argument("--split", choices=("train", "val", "test"), default="val")
+    p.add_argument("--split", choices=("train", "val", "test", "unused", "all"), default="val",
+                   help="which sequences; a Kaggle dataset is split as `prepare` splits it by default")
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--json", action="store_true", help='print {"score", "cer", "sequences", "characters"}')
     p.add_argument("--report", metavar="DIR", help="also write plots and an index page of the errors to DIR")

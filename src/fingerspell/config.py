@@ -60,10 +60,29 @@ class RunConfig:
             if leaf not in target:
                 raise ValueError(f"unknown setting {key!r}; choose from {sorted(target)}")
             try:
-                target[leaf] = json.loads(text)
+                value = json.loads(text)
             except json.JSONDecodeError:
-                target[leaf] = text
+                value = text
+            target[leaf] = _checked(key, target[leaf], value)
         return RunConfig.from_dict(data)
+
+
+def _checked(key: str, current, value):
+    """`value` if it has the type of the setting's `current` value (an int may set a float), else an error."""
+    def fail(expected):
+        raise ValueError(f"setting {key}={value!r}: expected {expected}")
+    if isinstance(current, dict):
+        fail(f"one of its fields, e.g. {key}.{next(iter(current))}=...")
+    if isinstance(current, bool):
+        return value if isinstance(value, bool) else fail("true or false")
+    if isinstance(current, int):
+        return value if isinstance(value, int) and not isinstance(value, bool) else fail("an integer")
+    if isinstance(current, float):
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else fail("a number")
+    if isinstance(current, (list, tuple)):
+        ok = isinstance(value, list) and len(value) == len(current)
+        return value if ok else fail(f"a list of {len(current)} values, e.g. {list(current)}")
+    return value if isinstance(value, str) else fail("a string")
 
 
 def _build(kind, data):

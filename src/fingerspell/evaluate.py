@@ -42,7 +42,7 @@ def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -
     from .store import Store
     config, model, _ = load_run(run_dir, which)
     store = Store(store_path)
-    indices = store.split(split)
+    indices = np.arange(len(store)) if split == "all" else store.split(split)
     if len(indices) == 0:
         raise ValueError(f"{store_path}: the {split} split is empty; nothing to evaluate")
     data = Batches(store, indices, config, training=False)
@@ -66,7 +66,8 @@ def write_predictions(path: Path, store, rows) -> None:
 
 
 def exported_sequences(data, columns: list[str], split: str):
-    """(index, sequence_id, phrase, (frames, len(columns))) from a store's split or a Kaggle dataset."""
+    """(index, sequence_id, phrase, (frames, len(columns))) of one split ("all": every sequence) of a store
+    or of a Kaggle dataset, split there as `prepare` splits it by default (by signer and phrase, seed 0)."""
     from .dataset import read_dataset
     from .inference import to_columns
     from .landmarks import LANDMARK_NAMES, WideParquet, indices_for_columns
@@ -79,13 +80,17 @@ def exported_sequences(data, columns: list[str], split: str):
             picks = [position[LANDMARK_NAMES[i]] for i in indices_for_columns(columns)[: len(columns) // 3]]
         except KeyError as error:
             raise ValueError(f"{data}: the store lacks landmark {error} that the model reads") from None
-        for index in store.split(split):
+        for index in (range(len(store)) if split == "all" else store.split(split)):
             yield (int(index), int(store.sequences.sequence_id[index]), store.sequences.phrase[index],
                    to_columns(store[int(index)][:, picks], columns))
         return
     rows, problems = read_dataset(data)
     if problems:
         raise problems[0].error()
+    if split != "all":
+        from .store import assign_splits, set_aside_seen_phrases
+        assigned = set_aside_seen_phrases(rows.participant_id.map(assign_splits(rows.participant_id)), rows.phrase)
+        rows = rows[assigned == split]
     for file, group in rows.groupby("file", sort=True):
         parquet = WideParquet(file)
         for row in group.itertuples():
@@ -95,7 +100,7 @@ def exported_sequences(data, columns: list[str], split: str):
 
 def evaluate_exported(model_path, data, split: str = "test") -> dict:
     """Score an exported model the way a competition scorer would: selected columns -> signature ->
-    argmax -> character map. `data` is a store (its `split`) or a Kaggle-layout dataset (every row)."""
+    argmax -> character map. `data` is a store or a Kaggle-layout dataset; `split` "all" scores everything."""
     from .inference import LiteModel
     model = LiteModel(model_path)
     rows = [(sid, phrase, model.predict(frames)) for _, sid, phrase, frames in
