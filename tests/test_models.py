@@ -78,3 +78,14 @@ def test_cached_greedy_equals_uncached_greedy():
         if done.all():
             break
     np.testing.assert_array_equal(cached, expected)
+
+
+def test_seq2seq_reads_as_many_frames_as_the_run_allows():
+    """One max_frames for a run: a seq2seq model set to 256 frames takes 256 (its positions follow)."""
+    from fingerspell.config import preset
+    from fingerspell.run import build_model
+    config = preset("seq2seq").with_settings(["max_frames=256", "seq2seq.dim=32", "seq2seq.hidden=48",
+                                              "seq2seq.heads=2"])
+    model = build_model(config, 20)
+    logits = model(tf.random.normal([1, 256, 20]), tf.ones([1, 256], tf.bool), tf.zeros([1, 3], tf.int32))
+    assert logits.shape[:2] == (1, 3) and np.isfinite(logits.numpy()).all()

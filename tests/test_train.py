@@ -148,13 +148,14 @@ def test_mirrored_strategy_on_two_logical_cpus(tiny_store, tmp_path):
 
 
 def test_mixed_precision_path_trains_with_finite_loss(tiny_store, tmp_path):
-    """The GPU recipe's float16 compute and loss scaling, forced on the CPU (in its own process:
-    the Keras dtype policy is global)."""
-    command = [sys.executable, "-m", "fingerspell", "train", str(tiny_store), "--run", str(tmp_path / "run"),
-               "--epochs", "1", "--quiet", "--set", "mixed_precision=on"] + [a for s in TINY for a in ("--set", s)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    """The GPU recipe's float16 compute and loss scaling, forced on the CPU; the global dtype policy is
+    put back afterwards, so later models in the same process are float32 again."""
+    import keras
+    config = preset("ctc").with_settings(TINY + ["mixed_precision=on", "epochs=1"])
+    trainer = Trainer(tiny_store, tmp_path / "run", config)
+    assert trainer.model.dtype_policy.name == "mixed_float16"
+    assert keras.mixed_precision.global_policy().name == "float32"
+    summary = trainer.fit(progress=False)
     assert np.isfinite(summary["train_loss"]) and np.isfinite(summary["val_loss"])
     weights = checkpoint.load(tmp_path / "run" / "last.npz")[1]
     assert all(w.dtype == np.float32 for w in weights)  # float32 master weights

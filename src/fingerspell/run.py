@@ -20,7 +20,7 @@ def build_model(config: RunConfig, num_features: int):
         model = CTCModel(config.ctc)
         model(features, mask)
     else:
-        model = Seq2SeqModel(config.seq2seq)
+        model = Seq2SeqModel(config.seq2seq, max_frames=config.max_frames)
         model(features, mask, tf.zeros([1, 2], tf.int32))
     return model
 

@@ -6,6 +6,7 @@ whichever comes first, the epochs or the `--minutes` budget, so a time-boxed run
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -77,9 +78,7 @@ class Trainer:
             raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
         self.mixed = config.mixed_precision == "on" or (
             config.mixed_precision == "auto" and bool(tf.config.list_physical_devices("GPU")))
-        if self.mixed:
-            keras.mixed_precision.set_global_policy("mixed_float16")
-        with self.strategy.scope():
+        with self.strategy.scope(), _policy("mixed_float16" if self.mixed else None):
             self.model = build_model(config, self.layout.num_features)
             optimizer = keras.optimizers.AdamW(learning_rate=config.learning_rate, weight_decay=config.weight_decay,
                                                global_clipnorm=config.grad_clip)
@@ -195,6 +194,20 @@ class Trainer:
             self.save("best", state)
         self.save("last", state)
         return {**row, "best_score": state["best_score"]}
+
+
+@contextlib.contextmanager
+def _policy(name: str | None):
+    """Keras's global dtype policy set to `name` while the model is built (its layers keep it), then put
+    back, so a mixed-precision run does not change later models built in the same process."""
+    import keras
+    previous = keras.mixed_precision.global_policy()
+    if name:
+        keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def _batch_size(batch) -> int:

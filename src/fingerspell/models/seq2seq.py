@@ -27,7 +27,6 @@ class Seq2SeqConfig:
     decoder_layers: int = 1
     conv_kernel: int = 11
     dropout: float = 0.1
-    max_frames: int = 128
     max_target: int = 64  # start + up to 62 characters + end
 
 
@@ -81,11 +80,12 @@ class DecoderLayer(layers.Layer):
 
 
 class Seq2SeqModel(keras.Model):
-    def __init__(self, config: Seq2SeqConfig, **kwargs):
+    def __init__(self, config: Seq2SeqConfig, max_frames: int = 128, **kwargs):
+        """`max_frames`: the longest input (the run's one setting); three stride-2 convs leave 1/8 of it."""
         super().__init__(**kwargs)
         self.config = config
         self.convs = [StridedConv(config.dim, config.conv_kernel) for _ in range(3)]
-        self.source_positions = layers.Embedding(config.max_frames // 8 + 1, config.dim)
+        self.source_positions = layers.Embedding(max_frames // 8 + 1, config.dim)
         self.encoder = [TransformerBlock(config.dim, config.heads, config.hidden, config.dropout, "relu")
                         for _ in range(config.encoder_layers)]
         self.token_embedding = layers.Embedding(SEQ2SEQ_CLASSES, config.dim)
