@@ -4,7 +4,7 @@ landmarks `(frames, P, 3)` (the store's landmarks, NaN = undetected) -> features
 1. label swaps repaired: a frame where only the "other" hand is seen, close to where the signing hand
    usually is, is MediaPipe calling the signing hand by the wrong side, so it counts as the signing hand;
 2. the signing (dominant) hand is the one then detected in more frames (ties: right); a left-dominant
-   signer is mirrored to the right (x -> 1 - x);
+   signer is mirrored to the right (x -> -x; the position is then taken relative to the hand);
 3. keep x and y only: z is MediaPipe's noisiest coordinate, its scale differs between Hands and Holistic,
    and some real pose data carries none;
 4. the signing hand in its own frame (wrist at the origin, in palm lengths: no dependence on where the
@@ -77,8 +77,13 @@ def columns_to_landmarks(flat: tf.Tensor) -> tf.Tensor:
     return tf.transpose(tf.reshape(flat, [frames, 3, -1]), [0, 2, 1])
 
 
+def _seen(hand: tf.Tensor) -> tf.Tensor:
+    """(frames,) bool: the hand's wrist was detected."""
+    return tf.math.is_finite(hand[:, 0, 0])
+
+
 def _count_detected(hand: tf.Tensor) -> tf.Tensor:
-    return tf.reduce_sum(tf.cast(tf.math.is_finite(hand[:, 0, 0]), tf.int32))
+    return tf.reduce_sum(tf.cast(_seen(hand), tf.int32))
 
 
 def _nan_mean(values: tf.Tensor, axis) -> tf.Tensor:
@@ -86,11 +91,6 @@ def _nan_mean(values: tf.Tensor, axis) -> tf.Tensor:
     total = tf.reduce_sum(tf.where(finite, values, 0.0), axis=axis)
     count = tf.reduce_sum(tf.cast(finite, values.dtype), axis=axis)
     return total / tf.maximum(count, 1.0)
-
-
-def _seen(hand: tf.Tensor) -> tf.Tensor:
-    """(frames,) bool: the hand's wrist was detected."""
-    return tf.math.is_finite(hand[:, 0, 0])
 
 
 def _palm_length(hand: tf.Tensor) -> tf.Tensor:

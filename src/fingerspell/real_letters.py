@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .landmarks import DataError, HAND_SIZE, PART_OFFSET
+from .landmarks import DataError, HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SIGNERS = ("borisgraudt", "siruyy", "spoken_to_signed", "openasl")
@@ -170,7 +170,6 @@ def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored:
     placed around one spot so that separate captures do not jump across the image; consecutive letters
     are joined by TRANSITION_FRAMES frames blending the last frame of one into the first of the next.
     Only the hand is there, as MediaPipe Hands gives it; a mirrored source counts as a left hand."""
-    from .landmarks import NUM_LANDMARKS
     pieces = []
     for letter in word:
         clips = real.of(letter)
