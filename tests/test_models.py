@@ -28,12 +28,32 @@ def test_needed_steps_counts_blanks_between_repeats():
     assert needed_steps([1, 2, 3]) == 3 and needed_steps([1, 1, 2, 2, 2]) == 8 and needed_steps([]) == 0
 
 
-def test_ctc_loss_is_finite_when_the_phrase_cannot_fit():
+@pytest.mark.parametrize("kernel", ["sparse", "dense"])
+def test_ctc_loss_is_finite_when_the_phrase_cannot_fit(kernel):
     logits = tf.zeros([2, 4, 60])
     mask = tf.constant([[True] * 4, [True, True, False, False]])
     labels = tf.constant([[1, 2, 3, 0, 0, 0], [1, 2, 3, 4, 5, 6]])
-    loss = ctc_loss(logits, mask, labels, tf.constant([3, 6])).numpy()
+    loss = ctc_loss(logits, mask, labels, tf.constant([3, 6]), kernel=kernel).numpy()
     assert np.isfinite(loss).all() and loss[0] > 0 and loss[1] == 0
+
+
+def test_ctc_sparse_kernel_matches_the_dense_path_in_loss_and_gradient():
+    rng = np.random.default_rng(0)
+    logits = tf.Variable(rng.normal(size=(4, 12, 60)).astype(np.float32))
+    mask = tf.sequence_mask([12, 9, 5, 3], 12)
+    # a repeat ("1 1"), label id 0, padding after the end, and an example too long for its 3 steps
+    labels = tf.constant([[1, 1, 2, 0, 7], [5, 6, 7, 8, 0], [0, 3, 0, 0, 0], [4, 4, 4, 4, 4]])
+    lengths = tf.constant([4, 4, 3, 5])
+    results = {}
+    for kernel in ("sparse", "dense"):
+        with tf.GradientTape() as tape:
+            loss = ctc_loss(logits, mask, labels, lengths, kernel=kernel)
+            total = tf.reduce_sum(loss)
+        results[kernel] = loss.numpy(), tape.gradient(total, logits).numpy()
+    (sparse, sparse_grad), (dense, dense_grad) = results["sparse"], results["dense"]
+    assert sparse[3] == 0 and (sparse[:3] > 0).all()
+    np.testing.assert_allclose(sparse, dense, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(sparse_grad[:, :9], dense_grad[:, :9], atol=1e-4)
 
 
 @pytest.mark.parametrize("stride", [1, 2])

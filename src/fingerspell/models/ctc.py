@@ -11,6 +11,8 @@ from keras import layers
 from ..vocab import BLANK_TOKEN, CTC_CLASSES
 from .layers import ConvBlock, TransformerBlock, masked_pool
 
+assert BLANK_TOKEN == CTC_CLASSES - 1, "the C++ CTC kernel takes the last class as the blank"
+
 
 @dataclass(frozen=True)
 class CTCConfig:
@@ -48,13 +50,28 @@ class CTCModel(keras.Model):
         return self.head(self.final_norm(x)), frame_mask
 
 
-def ctc_loss(logits, logit_mask, labels, label_lengths):
+def ctc_loss(logits, logit_mask, labels, label_lengths, kernel: str = "auto"):
     """Per-example CTC loss. An example with fewer steps than its phrase needs gets 0 (TF would return
-    a huge finite number or inf), so a phrase the model cannot emit never derails training."""
+    a huge finite number or inf), so a phrase the model cannot emit never derails training.
+
+    kernel: "sparse" runs TensorFlow's C++ CTC kernel on sparse labels (CPU only; about 1.5x faster
+    training steps on 2 cores than the dense path, bench/pipeline.py), "dense" the op-by-op
+    implementation that also runs on a GPU; "auto" picks sparse unless a GPU is visible."""
     logit_lengths = tf.reduce_sum(tf.cast(logit_mask, tf.int32), axis=1)
-    loss = tf.nn.ctc_loss(labels=labels, logits=tf.cast(logits, tf.float32), label_length=label_lengths,
-                          logit_length=logit_lengths, logits_time_major=False, blank_index=BLANK_TOKEN)
+    logits = tf.cast(logits, tf.float32)
     valid = tf.sequence_mask(label_lengths, tf.shape(labels)[1])
+    if kernel == "auto":
+        kernel = "dense" if tf.config.list_logical_devices("GPU") else "sparse"
+    if kernel == "sparse":  # the blank is the last class, as the C++ kernel requires
+        sparse = tf.SparseTensor(tf.where(valid), tf.boolean_mask(labels, valid),
+                                 tf.cast(tf.shape(labels), tf.int64))
+        loss = tf.compat.v1.nn.ctc_loss(sparse, logits, logit_lengths, time_major=False,
+                                        ignore_longer_outputs_than_inputs=True)
+    elif kernel == "dense":
+        loss = tf.nn.ctc_loss(labels=labels, logits=logits, label_length=label_lengths,
+                              logit_length=logit_lengths, logits_time_major=False, blank_index=BLANK_TOKEN)
+    else:
+        raise ValueError(f"kernel must be auto, sparse or dense, not {kernel!r}")
     repeats = tf.reduce_sum(tf.cast((labels[:, 1:] == labels[:, :-1]) & valid[:, 1:], tf.int32), axis=1)
     feasible = logit_lengths >= label_lengths + repeats
     return tf.where(feasible & tf.math.is_finite(loss), loss, tf.zeros_like(loss))
