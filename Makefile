@@ -7,7 +7,7 @@ VENV ?= .venv
 VIDEO_VENV ?= .venv-video
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench install video-env clean
+.PHONY: demo test bench install video-env model clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed $(VIDEO_VENV)/.installed
 	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python $(BIN)/python -m pytest -q
+
+# the bundled model (src/fingerspell/assets/model): synthetic data only; about 40 minutes on 2 cores
+model: $(BIN)/.installed
+	$(BIN)/python tools/train_release.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/convert.py

@@ -91,9 +91,30 @@ def test_predict_cli_many_inputs_and_a_bad_one(exported, tiny_dataset, tmp_path,
     assert code == 1 and "broken.parquet" in captured.err, captured.err
     assert captured.err.count("skipped") == 1, captured.err
     assert [line["input"] for line in lines] == [str(kaggle), str(single)]
-    assert lines[0]["prediction"] == lines[1]["prediction"] and lines[0]["sequence_id"] == first.sequence_id
-    assert main(["predict", str(folder), str(kaggle)]) == 0
+    assert lines[0]["text"] == lines[1]["text"] and lines[0]["sequence_id"] == first.sequence_id
+    assert len(lines[0]["confidence"]) == len(lines[0]["text"]) and lines[0]["frames"] > 0
+    assert main(["predict", str(kaggle), "--model", str(folder)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == (train_csv.path == first.path).sum()
+    assert main(["predict", str(folder), str(kaggle)]) == 0  # the older MODEL INPUT... form still reads
+    assert "write --model" in capsys.readouterr().err
+
+
+def test_outputs_rows_carry_the_confidence_of_each_character(exported, tiny_dataset, tiny_store):
+    kind, run, folder, _ = exported
+    lite, keras_model = LiteModel(folder / "model.tflite"), RunModel(run)
+    for _, frames in _test_sequences(tiny_dataset, tiny_store, count=4):
+        reading = lite.read(frames)
+        rows = lite.runner(inputs=lite_columns(lite, frames))["outputs"]
+        assert rows.shape == (len(reading.text), 59) and reading.frames == len(frames)
+        assert all(0 < c <= 1 for c in reading.confidence) and (rows.sum(axis=1) <= 1 + 1e-5).all()
+        if kind == "seq2seq":
+            assert set(np.unique(rows)) <= {0.0, 1.0}
+        np.testing.assert_allclose(reading.confidence, keras_model.read(frames).confidence, atol=1e-4)
+
+
+def lite_columns(model, frames):
+    from fingerspell.inference import to_columns
+    return to_columns(frames, model.columns)
 
 
 def test_predict_long_layout_and_python_api(exported, tiny_dataset):

@@ -11,7 +11,8 @@ import pandas as pd
 
 from .landmarks import DataError
 
-DEFAULT_SEQUENCES, DEFAULT_SIGNERS = 3000, 30  # the embedded default dataset (the demo's)
+DEFAULT_SEQUENCES, DEFAULT_SIGNERS = 3000, 30  # the embedded default dataset (`demo --train`'s)
+DEMO_SEQUENCES, DEMO_SIGNERS = 200, 10  # what the bundled model reads in `demo`
 # The published corpus statistics, where the team's shared data sits beside the checkout.
 PUBLISHED_STATS = Path("..") / "shared" / "data" / "kaggle" / "aslfr_published_stats.json"
 
@@ -99,33 +100,72 @@ def _predict(args) -> int:
     import tempfile
     from .extract import extract, is_media
     from .inference import load_model, read_sequences
-    model = load_model(args.model, threads=args.threads)
+    from .inputs import expand
+    inputs, model_path = list(args.inputs), args.model
+    if model_path is None and len(inputs) > 1 and _looks_like_model(inputs[0]):  # the older MODEL INPUT... form
+        model_path = inputs.pop(0)
+        print(f"fingerspell predict: reading {model_path} as the model (write --model {model_path})", file=sys.stderr)
+    model = load_model(model_path, threads=args.threads)
     failures = 0
-    media = [p for p in args.inputs if is_media(p)]
+    try:
+        inputs = expand(inputs, is_media)
+    except DataError as error:
+        print(f"fingerspell predict: error: {error}", file=sys.stderr)
+        return 2
+    media = [p for p in inputs if is_media(p)]
     extracted = {}
     if media:  # videos and images: MediaPipe first, then the landmark files it wrote
         scratch = tempfile.TemporaryDirectory()
         for result in extract(media, scratch.name, progress=not args.json):
             extracted[result["input"]] = result
-    for path in args.inputs:
+    for path in inputs:
         try:
             source = path
             if path in extracted:
                 if not extracted[path]["ok"]:
                     raise ValueError(f"{path}: {extracted[path]['reason']}")
                 source = extracted[path]["path"]
+            rows = []
             for sequence_id, frames in read_sequences(source, model.columns, args.sequence_id):
-                text = model.predict(frames)
+                row = {"input": path, "sequence_id": sequence_id, **model.read(frames).to_dict()}
+                rows.append(row)
                 if args.json:
-                    print(json.dumps({"input": path, "sequence_id": sequence_id, "frames": len(frames),
-                                      "prediction": text}), flush=True)
+                    print(json.dumps(row), flush=True)
                 else:
-                    print(f"{path}{'' if sequence_id is None else ':' + str(sequence_id)}\t{text}", flush=True)
+                    print(f"{path}{'' if sequence_id is None else ':' + str(sequence_id)}\t{row['text']}", flush=True)
+            if args.format:
+                written = _write_readings(rows, Path(path), args.format, args.output_dir)
+                print(f"wrote {written}", file=sys.stderr)
         except (DataError, ValueError, OSError) as error:
             failures += 1
             where = "" if str(path) in str(error) else f"{path}: "
             print(f"fingerspell predict: skipped {where}{error}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _looks_like_model(path: str) -> bool:
+    candidate = Path(path)
+    return candidate.suffix == ".tflite" or (candidate / "model.tflite").is_file() or (candidate / "best.npz").is_file()
+
+
+def _write_readings(rows: list[dict], source: Path, kind: str, output_dir: str | None) -> Path:
+    """INPUT's readings as NAME.txt|csv|json beside it (or in `output_dir`), NAME being its stem, written
+    atomically so an earlier file is never left half-overwritten."""
+    folder = Path(output_dir) if output_dir else source.resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{source.stem if source.suffix else source.name}.{kind}"
+    if kind == "json":
+        text = json.dumps(rows, indent=1) + "\n"
+    elif kind == "csv":
+        table = pd.DataFrame(rows).assign(confidence=lambda t: t.confidence.map(lambda c: " ".join(map(str, c))))
+        text = table.to_csv(index=False)
+    else:
+        text = "".join((f"{r['sequence_id']}\t" if r["sequence_id"] is not None else "") + r["text"] + "\n"
+                       for r in rows)
+    staging = target.with_name(target.name + ".tmp")
+    staging.write_text(text, encoding="utf-8")
+    staging.replace(target)
+    return target
 
 
 def _extract(args) -> int:
@@ -148,12 +188,13 @@ def _setup_video(args) -> int:
 
 def _show(args) -> int:
     from .inference import load_model, read_sequences
+    from .inputs import phrase_of
     from .landmarks import COORDINATE_COLUMNS, NUM_LANDMARKS
     from .visualize import show
     ids = [args.sequence_id] if args.sequence_id is not None else None
     sequence_id, flat = next(iter(read_sequences(args.input, list(COORDINATE_COLUMNS), ids)))
     frames = flat.reshape(len(flat), 3, NUM_LANDMARKS).transpose(0, 2, 1)
-    phrase = _phrase_of(Path(args.input), sequence_id)
+    phrase = phrase_of(Path(args.input), sequence_id)
     title = f"{Path(args.input).name}" + (f" · {sequence_id}" if sequence_id is not None else "")
     title += f"\nphrase: {phrase!r}" if phrase is not None else ""
     if args.model:
@@ -162,21 +203,68 @@ def _show(args) -> int:
     return 0
 
 
-def _phrase_of(path: Path, sequence_id) -> str | None:
-    """The phrase of a sequence from the metadata csv of the dataset the file sits in, if any."""
-    if sequence_id is None:
-        return None
-    for folder in (path.parent, path.parent.parent):
-        for name in ("train.csv", "supplemental_metadata.csv"):
-            if (folder / name).is_file():
-                table = pd.read_csv(folder / name, keep_default_na=False, dtype={"phrase": str})
-                match = table[table.sequence_id == sequence_id]
-                if len(match):
-                    return match.phrase.iloc[0]
-    return None
-
-
 def _demo(args) -> int:
+    """The bundled model reads a small synthetic set of signers and phrases it never saw: score, a few
+    readings, an evaluation report and an animation in OUT. `--train` trains a model first instead."""
+    if args.train:
+        return _demo_train(args)
+    from .evaluate import evaluate_exported
+    from .inference import BUNDLED_MODEL
+    from .report import write_report
+    from .synthetic_dataset import synthesize
+    from .visualize import show
+    out, info = Path(args.out), _bundled_info()
+    data = out / "data"
+    recipe = info["recipe"]
+    if args.seed == recipe["seed"]:
+        raise ValueError(f"--seed {args.seed} is the seed the bundled model was trained on; pick another")
+    if not (data / "train.csv").is_file():
+        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=args.workers,
+                   progress=False)
+        dropped = _drop_trained_phrases(data / "train.csv", recipe)
+        print(f"synthesised {args.sequences} sequences by {args.signers} new signers; dropped {dropped} whose "
+              "phrase the bundled model trained on")
+    result = evaluate_exported(BUNDLED_MODEL, data, split="all", out=out / "predictions.csv")
+    print(f"\nthe bundled model ({info['trained_on']})")
+    print(f"read {result['sequences']} sequences by signers and of phrases it never saw: "
+          f"score {result['score']:.4f}, CER {result['cer']:.4f}")
+    for sequence_id, phrase, prediction in result["rows"][:8]:
+        print(f"  {phrase!r:34} -> {prediction!r}")
+    report = write_report(result["rows"], out / "report", title="bundled model on the demo set")
+    first_id, phrase, prediction = result["rows"][0]
+    from .inference import read_sequences
+    from .landmarks import COORDINATE_COLUMNS, NUM_LANDMARKS
+    (_, flat), = read_sequences(data, list(COORDINATE_COLUMNS), [first_id])
+    frames = flat.reshape(len(flat), 3, NUM_LANDMARKS).transpose(0, 2, 1)
+    animation = show(frames, out / "first_sequence.gif", title=f"phrase: {phrase!r}\nread: {prediction!r}")
+    print(f"\nreport {report}; animation {animation}; predictions {result['predictions']}")
+    print("train your own: `fingerspell demo --train` (about 10 minutes on 2 cores), or `fingerspell synth`, "
+          "`prepare`, `train`, `export` (README)")
+    return 0
+
+
+def _bundled_info() -> dict:
+    from .inference import BUNDLED_MODEL
+    path = BUNDLED_MODEL / "model.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: this install has no bundled model; `fingerspell demo --train` trains one")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _drop_trained_phrases(csv_path: Path, recipe: dict) -> int:
+    """Rewrite a synthetic train.csv without the rows whose phrase the bundled model's recipe generated
+    (its metadata is regenerated from the recipe's seed: cheap, no landmarks). Returns how many went."""
+    from .synthetic_dataset import plan_metadata
+    seen = set(plan_metadata(recipe["sequences"], recipe["signers"], recipe["seed"]).phrase)
+    table = pd.read_csv(csv_path, keep_default_na=False, dtype={"phrase": str, "path": str})
+    keep = ~table.phrase.isin(seen)
+    staging = csv_path.with_name(csv_path.name + ".tmp")
+    table[keep].to_csv(staging, index=False)
+    staging.replace(csv_path)
+    return int((~keep).sum())
+
+
+def _demo_train(args) -> int:
     """synthesise -> prepare -> train the CTC cpu preset -> score on unseen signers and phrases; each step
     reused if done."""
     from .evaluate import evaluate_run
@@ -185,8 +273,10 @@ def _demo(args) -> int:
     from .train import train
     out = Path(args.out)
     data, store, run = out / "data", out / "store", out / "run"
+    sequences = args.sequences if args.sequences != DEMO_SEQUENCES else DEFAULT_SEQUENCES
+    signers = args.signers if args.signers != DEMO_SIGNERS else DEFAULT_SIGNERS
     if not (data / "train.csv").is_file():
-        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=args.workers)
+        synthesize(data, sequences=sequences, signers=signers, seed=args.seed, workers=args.workers)
     if not (store / "header.json").is_file():
         prepare(data, store, workers=args.workers)
     header = Store(store).header
@@ -210,13 +300,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     fmt = argparse.ArgumentDefaultsHelpFormatter
 
-    p = sub.add_parser("demo", help="the main job on the embedded synthetic default", formatter_class=fmt)
-    p.add_argument("--out", default="out/demo", help="where the dataset, store and run go")
-    p.add_argument("--sequences", type=int, default=DEFAULT_SEQUENCES)
-    p.add_argument("--signers", type=int, default=DEFAULT_SIGNERS)
+    p = sub.add_parser("demo", help="the bundled model reads new synthetic signers (--train: train one first)",
+                       formatter_class=fmt)
+    p.add_argument("--out", default="out/demo", help="where the dataset, report and animation (and run) go")
+    p.add_argument("--train", action="store_true", help="synthesise the embedded default, train the CTC model "
+                   f"on it and score it (default then {DEFAULT_SEQUENCES} sequences, {DEFAULT_SIGNERS} signers)")
+    p.add_argument("--sequences", type=int, default=DEMO_SEQUENCES)
+    p.add_argument("--signers", type=int, default=DEMO_SIGNERS)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--minutes", type=float, default=10.0, help="training budget")
+    p.add_argument("--minutes", type=float, default=10.0, help="training budget (--train)")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("train", help="train a model on a store", formatter_class=fmt)
@@ -257,18 +350,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.set_defaults(func=_export)
 
-    p = sub.add_parser("predict", help="read fingerspelling from landmark files", formatter_class=fmt)
-    p.add_argument("model", help="model.tflite, an export folder, or a run directory")
-    p.add_argument("inputs", nargs="+", help="Kaggle parquet, single-sequence parquet, long-layout files, "
-                   "or videos/images (extracted with MediaPipe first)")
+    p = sub.add_parser("predict", help="read fingerspelling from landmark files, .pose files or videos",
+                       formatter_class=fmt)
+    p.add_argument("inputs", nargs="+", help="Kaggle parquet, single-sequence parquet, long-layout or .pose files, "
+                   "a Kaggle dataset folder, videos/images (extracted with MediaPipe first), or folders of those")
+    p.add_argument("-m", "--model", help="model.tflite, an export folder or a run directory "
+                   "(default: the model bundled with fingerspell)")
     p.add_argument("--sequence-id", type=int, action="append", help="only these sequences (repeatable)")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    p.add_argument("--json", action="store_true",
+                   help="JSON lines: input, sequence_id, frames, text, per-character confidence")
+    p.add_argument("--format", choices=("txt", "csv", "json"),
+                   help="also write each input's readings to NAME.txt|csv|json beside it")
+    p.add_argument("--output-dir", help="write the --format files here instead")
     p.set_defaults(func=_predict)
 
     p = sub.add_parser("show", help="animate a sequence (.gif/.mp4) or draw a contact sheet (.png)",
                        formatter_class=fmt)
-    p.add_argument("input", help="Kaggle parquet, single-sequence parquet, long-layout or extracted file")
+    p.add_argument("input", help="Kaggle parquet, single-sequence parquet, long-layout, .pose or extracted file, "
+                                 "or a Kaggle dataset folder (with --sequence-id)")
     p.add_argument("--sequence-id", type=int, help="which sequence (default: the first)")
     p.add_argument("--model", help="also show this model's prediction (.tflite, export folder or run)")
     p.add_argument("-o", "--out", required=True, help="OUT.gif, OUT.mp4 or OUT.png")

@@ -98,9 +98,10 @@ def exported_sequences(data, columns: list[str], split: str):
             yield row.Index, int(row.sequence_id), row.phrase, to_columns(frames, columns)
 
 
-def evaluate_exported(model_path, data, split: str = "test") -> dict:
+def evaluate_exported(model_path, data, split: str = "test", out=None) -> dict:
     """Score an exported model the way a competition scorer would: selected columns -> signature ->
-    argmax -> character map. `data` is a store or a Kaggle-layout dataset; `split` "all" scores everything."""
+    argmax -> character map. `data` is a store or a Kaggle-layout dataset; `split` "all" scores everything.
+    The predictions go to `out` (default: predictions_SPLIT.csv beside the model)."""
     from .inference import LiteModel
     model = LiteModel(model_path)
     rows = [(sid, phrase, model.predict(frames)) for _, sid, phrase, frames in
@@ -109,7 +110,7 @@ def evaluate_exported(model_path, data, split: str = "test") -> dict:
         raise ValueError(f"{data}: no sequences to evaluate in the {split} split")
     result = score([r[1] for r in rows], [r[2] for r in rows])
     path = Path(model_path)
-    out = (path if path.is_dir() else path.parent) / f"predictions_{split}.csv"
+    out = Path(out) if out else (path if path.is_dir() else path.parent) / f"predictions_{split}.csv"
     with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["sequence_id", "phrase", "prediction"])

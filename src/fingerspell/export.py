@@ -2,7 +2,8 @@
 
 The graph holds the whole path: raw Kaggle columns `inputs` [frames, len(selected_columns)] -> the same
 feature pipeline training used (features.py) -> the model -> greedy decoding -> `outputs`
-[characters, 59] one-hot rows, signature `serving_default`. Builtin ops only.
+[characters, 59] rows whose argmax is each character read (CTC: the model's probabilities at the step
+that emitted it, so the row's maximum is its confidence), signature `serving_default`. Builtin ops only.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ MAX_SIZE_BYTES = 40 * 1024 * 1024  # the competition's limit
 
 
 class ExportModule(tf.Module):
-    """Raw columns -> text as one-hot rows. Tracks the Keras model's backing tf.Variables itself:
+    """Raw columns -> one row per character read. Tracks the Keras model's backing tf.Variables itself:
     a Keras 3 model merely held by a tf.Module would convert to a file without weights."""
 
     def __init__(self, model, config):
@@ -44,21 +45,29 @@ class ExportModule(tf.Module):
         features = compute_features(columns_to_landmarks(padded), self.layout, self.config.max_frames)[None]
         return features, tf.ones(tf.shape(features)[:2], tf.bool)
 
-    def tokens(self, inputs):
-        """inputs (frames, C) -> int32 (k,) characters."""
-        frames = tf.shape(inputs)[0]
+    def rows(self, inputs):
+        """inputs (frames, C) -> float32 (k, 59): one row per character read, its argmax the character.
+
+        CTC rows are the model's probabilities over the 59 characters at the step that emitted the
+        character (the blank takes the rest of the mass), so a row's maximum is the model's confidence;
+        seq2seq rows are one-hot. Scoring takes the argmax of each row either way."""
+        has_frames = tf.shape(inputs)[0] > 0  # a 0-frame input ran one empty frame: it reads nothing
         features, mask = self.features(inputs)
         if self.config.model == "ctc":
             logits, out_mask = self._run_model(features, mask)
             tokens = ctc_greedy(logits, out_mask)[0]
-        else:
-            tokens = self._greedy(features, mask)[0]
-        tokens = tf.boolean_mask(tokens, tokens >= 0)
-        return tokens[: tf.where(frames > 0, tf.shape(tokens)[0], 0)]
+            steps = tf.boolean_mask(tf.range(tf.shape(tokens)[0]), (tokens >= 0) & has_frames)
+            return tf.gather(tf.nn.softmax(logits[0])[:, :NUM_CHARACTERS], steps)
+        tokens = self._greedy(features, mask)[0]
+        return tf.one_hot(tf.boolean_mask(tokens, (tokens >= 0) & has_frames), NUM_CHARACTERS)
+
+    def tokens(self, inputs):
+        """inputs (frames, C) -> int32 (k,) characters."""
+        return tf.argmax(self.rows(inputs), axis=1, output_type=tf.int32)
 
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="inputs")])
     def serve(self, inputs):
-        return {"outputs": tf.one_hot(self.tokens(inputs), NUM_CHARACTERS)}
+        return {"outputs": self.rows(inputs)}
 
 
 def convert(module: ExportModule, fp16: bool = False) -> bytes:

@@ -1,11 +1,13 @@
 """Prediction: `fingerspell.load_model(path).predict(frames)` and the readers behind `fingerspell predict`.
 
 A `.tflite` (or a folder holding model.tflite + inference_args.json) runs on ai-edge-litert alone:
-TensorFlow is not imported. A run directory (best.npz) runs the same graph in TensorFlow.
+TensorFlow is not imported. A run directory (best.npz) runs the same graph in TensorFlow. With no path,
+the model bundled in the package (assets/model, trained on synthetic data only: see its model.json).
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -16,6 +18,25 @@ from .landmarks import (NUM_LANDMARKS, SEQUENCE_COLUMN, DataError, WideParquet, 
 from .vocab import decode
 
 SIGNATURE, INPUT, OUTPUT = "serving_default", "inputs", "outputs"
+BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "model"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a model read from one sequence: the text, each character's confidence (the model's
+    probability for it where it was emitted; 1.0 from a model whose outputs are one-hot) and the frames."""
+    text: str
+    confidence: tuple[float, ...]
+    frames: int
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "confidence": [round(c, 4) for c in self.confidence], "frames": self.frames}
+
+
+def reading_from_rows(rows: np.ndarray, frames: int) -> Reading:
+    rows = np.asarray(rows, dtype=np.float32)
+    tokens = np.argmax(rows, axis=1)
+    return Reading(decode(tokens), tuple(float(rows[i, t]) for i, t in enumerate(tokens)), frames)
 
 
 def to_columns(frames: np.ndarray, columns: list[str]) -> np.ndarray:
@@ -48,10 +69,15 @@ class LiteModel:
             raise ValueError(f"{model_file}: no {SIGNATURE!r} signature (found {list(signatures)})")
         self.runner = self.interpreter.get_signature_runner(SIGNATURE)
 
+    def read(self, frames) -> Reading:
+        """Text, per-character confidence and frame count for one sequence: (frames, 543, 3) landmarks or
+        (frames, len(self.columns)) columns."""
+        columns = to_columns(frames, self.columns)
+        return reading_from_rows(self.runner(**{INPUT: columns})[OUTPUT], len(columns))
+
     def predict(self, frames) -> str:
         """Text for one sequence: (frames, 543, 3) landmarks or (frames, len(self.columns)) columns."""
-        output = self.runner(**{INPUT: to_columns(frames, self.columns)})[OUTPUT]
-        return decode(np.argmax(output, axis=1))
+        return self.read(frames).text
 
 
 class RunModel:
@@ -64,12 +90,22 @@ class RunModel:
         self.module = ExportModule(model, config)
         self.columns = self.module.columns
 
+    def read(self, frames) -> Reading:
+        columns = to_columns(frames, self.columns)
+        return reading_from_rows(self.module.rows(columns).numpy(), len(columns))
+
     def predict(self, frames) -> str:
-        return decode(self.module.tokens(to_columns(frames, self.columns)).numpy())
+        return self.read(frames).text
 
 
-def load_model(path: str | Path, threads: int = 1):
-    """A `.tflite` file, an export folder, or a run directory -> an object with `predict(frames) -> str`."""
+def load_model(path: str | Path | None = None, threads: int = 1):
+    """A `.tflite` file, an export folder, or a run directory -> an object with `predict(frames) -> str`
+    and `read(frames) -> Reading`. No path: the bundled model."""
+    if path is None:
+        if not (BUNDLED_MODEL / "model.tflite").is_file():
+            raise FileNotFoundError(f"{BUNDLED_MODEL}: this install has no bundled model; pass a model "
+                                    "(`python tools/train_release.py` builds it)")
+        return LiteModel(BUNDLED_MODEL, threads)
     path = Path(path)
     if path.suffix == ".tflite" or (path / "model.tflite").is_file():
         return LiteModel(path, threads)
@@ -79,14 +115,27 @@ def load_model(path: str | Path, threads: int = 1):
 
 
 def read_sequences(path: str | Path, columns: list[str], sequence_ids=None) -> Iterator[tuple[int | None, np.ndarray]]:
-    """(sequence_id, (frames, len(columns)) columns) for each sequence of a landmark file.
+    """(sequence_id, (frames, len(columns)) columns) for each sequence of a landmark file or dataset.
 
     Kaggle wide parquet (every sequence, or those named), a single-sequence wide parquet without a
-    sequence_id column, or the ISLR long layout (.csv or .parquet).
+    sequence_id column, the ISLR long layout (.csv or .parquet), a pose-format `.pose` file, or a Kaggle
+    dataset folder (its sequences found through its metadata csvs; all, or those named).
     """
+    from .inputs import dataset_rows, is_dataset, read_pose_landmarks
     path = Path(path)
+    if is_dataset(path):
+        for row in dataset_rows(path, sequence_ids).itertuples(index=False):
+            yield int(row.sequence_id), to_columns(WideParquet(row.file).read_sequence(int(row.sequence_id),
+                                                                                        columns), columns)
+        return
+    if path.is_dir():
+        raise DataError("a folder but not a Kaggle dataset: expected train.csv or supplemental_metadata.csv in "
+                        "it (or give a landmark file)", path)
     if not path.is_file():
         raise DataError("file not found", path)
+    if path.suffix == ".pose":
+        yield None, to_columns(read_pose_landmarks(path), columns)
+        return
     if path.suffix == ".csv":
         yield None, to_columns(read_long(path), columns)
         return
