@@ -1,4 +1,5 @@
 """A tiny synthetic dataset and its store, built once per test session (pose-format's fixture pattern)."""
+import os
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from fingerspell.store import prepare
 from fingerspell.synthetic_dataset import synthesize
 
+os.environ["FINGERSPELL_DETERMINISTIC"] = "1"  # tests compare reruns bit for bit; users opt in (--deterministic)
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 

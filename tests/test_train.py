@@ -101,7 +101,7 @@ def test_kill_9_leaves_a_loadable_checkpoint_and_resume_works(tiny_store, tmp_pa
 
 
 def test_bad_inputs_never_give_nan_or_inf(tiny_store):
-    configure_tensorflow(0)
+    configure_tensorflow(0, deterministic=True)
     store = Store(tiny_store)
     for model in ("ctc", "seq2seq"):
         config = preset(model).with_settings(TINY)

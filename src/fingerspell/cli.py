@@ -66,7 +66,8 @@ def _train(args) -> int:
         overrides["eval_every"] = args.eval_every
     result = train(args.store, args.run, model=args.model, preset_name=args.preset, epochs=args.epochs,
                    minutes=args.minutes, resume=args.resume, seed=args.seed, strategy=args.strategy,
-                   logical_cpus=args.logical_cpus, progress=not args.quiet, settings=args.set, **overrides)
+                   logical_cpus=args.logical_cpus, progress=not args.quiet, settings=args.set,
+                   deterministic=args.deterministic or None, **overrides)
     print(json.dumps(result))
     return 0
 
@@ -330,6 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", choices=("auto", "mirrored", "default"), default="auto",
                    help="auto: MirroredStrategy when several GPUs are visible")
     p.add_argument("--logical-cpus", type=int, default=0, help="split the CPU into N devices (to test mirroring)")
+    p.add_argument("--deterministic", action="store_true",
+                   help="deterministic ops: a rerun or resume repeats bit for bit (slower: ~1.6x the step time on CPU)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_train)
 

@@ -61,46 +61,68 @@ class Batches:
         batches = [b[i:i + self.config.batch_size] for b in buckets for i in range(0, len(b), self.config.batch_size)]
         return np.concatenate([batches[i] for i in rng.permutation(len(batches))]) if batches else shuffled
 
-    def examples(self, epoch: int):
-        """Yield (landmarks, labels, index) in the epoch's order."""
+    def example(self, epoch: int, position: int, index: int):
+        """(landmarks, labels, keep) of the example at `position` of the epoch's order; keep is False for a
+        training phrase that the (augmented) frames are too short to emit under CTC (skipped and counted)."""
         config = self.config
+        frames, phrase = self.store[index], self.phrases[index]
+        if self.training:
+            rng = np.random.default_rng([config.seed, epoch, 1, position])
+            if config.augment.enabled and rng.random() < config.augment.cutmix_probability:
+                partner = self._same_signer(index, rng)
+                if partner is not None:
+                    frames, phrase = cutmix((frames, phrase), (self.store[partner], self.phrases[partner]), rng)
+            frames = augment(frames, self.layout, rng, config.augment)
+        labels, clipped = encode_labels(phrase, config.model, config.seq2seq.max_target)
+        if clipped:
+            self.skipped.clipped_targets.add((epoch, position))
+        keep = True
+        if config.model == "ctc":
+            steps = -(-min(len(frames), config.max_frames) // self.stride)
+            if steps < needed_steps(labels):
+                self.skipped.too_long_for_ctc.add((epoch, position))
+                keep = not self.training  # evaluation keeps it: the model is scored on every sequence
+        return frames.astype(np.float32), np.asarray(labels, np.int32), keep
+
+    def examples(self, epoch: int):
+        """Yield (landmarks, labels, index) in the epoch's order, the kept ones."""
         for position, index in enumerate(self.order(epoch)):
-            frames, phrase = self.store[int(index)], self.phrases[index]
-            if self.training:
-                rng = np.random.default_rng([config.seed, epoch, 1, position])
-                if config.augment.enabled and rng.random() < config.augment.cutmix_probability:
-                    partner = self._same_signer(index, rng)
-                    if partner is not None:
-                        frames, phrase = cutmix((frames, phrase), (self.store[partner], self.phrases[partner]), rng)
-                frames = augment(frames, self.layout, rng, config.augment)
-            labels, clipped = encode_labels(phrase, config.model, config.seq2seq.max_target)
-            if clipped:
-                self.skipped.clipped_targets.add((epoch, position))
-            if config.model == "ctc":
-                steps = -(-min(len(frames), config.max_frames) // self.stride)
-                if steps < needed_steps(labels):
-                    self.skipped.too_long_for_ctc.add((epoch, position))
-                    if self.training:
-                        continue  # evaluation keeps it: the model is scored on every sequence
-            yield frames.astype(np.float32), np.asarray(labels, np.int32), np.int64(index)
+            frames, labels, keep = self.example(epoch, position, int(index))
+            if keep:
+                yield frames, labels, np.int64(index)
 
     def dataset(self, epoch: int = 0, skip: int = 0) -> tf.data.Dataset:
-        """Padded batches: dict(features (B,T,F), mask (B,T), labels (B,L), label_lengths (B,), index (B,))."""
+        """Padded batches: dict(features (B,T,F), mask (B,T), labels (B,L), label_lengths (B,), index (B,)).
+
+        Positions in, examples read and augmented in parallel, in order. (Not `from_generator`: its op sets
+        malloc's trim threshold to 128 kB for the whole process, which doubled our training step on CPU.)"""
         points = len(self.store.header["landmarks"])
-        signature = (tf.TensorSpec([None, points, 3], tf.float32), tf.TensorSpec([None], tf.int32),
-                     tf.TensorSpec([], tf.int64))
-        data = tf.data.Dataset.from_generator(lambda: self.examples(epoch), output_signature=signature)
+        order = self.order(epoch)
+
+        def load(position, index):
+            return self.example(epoch, int(position), int(index))
+
+        def read(position, index):
+            frames, labels, keep = tf.numpy_function(load, [position, index], [tf.float32, tf.int32, tf.bool],
+                                                     stateful=False)
+            frames.set_shape([None, points, 3])
+            labels.set_shape([None])
+            keep.set_shape([])
+            return frames, labels, index, keep
+        data = tf.data.Dataset.from_tensor_slices((np.arange(len(order), dtype=np.int64), order.astype(np.int64)))
+        data = data.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        data = data.filter(lambda frames, labels, index, keep: keep)
         if skip:
             data = data.skip(skip)
         layout, max_frames = self.layout, self.config.max_frames
 
-        def to_features(frames, labels, index):
+        def to_features(frames, labels, index, keep):
             features = compute_features(frames, layout, max_frames)
             return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
-        data = data.map(to_features, num_parallel_calls=2, deterministic=True)
+        data = data.map(to_features, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
         data = data.padded_batch(self.config.batch_size, padding_values=(0.0, 0, pad, 0, np.int64(0)))
-        return data.map(_as_dict).prefetch(2)
+        return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
 
     def _same_signer(self, index, rng):
         pool = self.indices[self.signers[self.indices] == self.signers[index]]
