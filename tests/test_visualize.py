@@ -50,3 +50,29 @@ def test_mp4_animation(tmp_path):
     frames = np.random.default_rng(1).uniform(0.3, 0.7, (8, 543, 3)).astype(np.float32)
     out = show(frames, tmp_path / "clip.mp4", title="mp4")
     assert out.read_bytes()[4:8] == b"ftyp" and out.stat().st_size > 2000
+
+
+def test_pictures_draw_the_signing_hand_large_and_what_was_read_where(tiny_store, tiny_dataset, tmp_path_factory):
+    from conftest import export_tiny
+    from fingerspell.inference import RunModel, frame_labels
+    from fingerspell.landmarks import WideParquet
+    from fingerspell.visualize import _hand_view, dominant_hand
+    import pandas as pd
+    row = pd.read_csv(tiny_dataset / "train.csv", keep_default_na=False).iloc[2]
+    frames = WideParquet(tiny_dataset / row.path).read_sequence(int(row.sequence_id))
+    part = dominant_hand(frames)
+    hand, box = _hand_view(frames, part)
+    seen = np.isfinite(hand[:, 0, 0])
+    inside = (hand[seen, :, 0] >= box[0]) & (hand[seen, :, 0] <= box[1]) & (hand[seen, :, 1] >= box[2]) \
+        & (hand[seen, :, 1] <= box[3])
+    assert inside.mean() > 0.9  # the hand fills its own panel...
+    assert (box[1] - box[0]) < 0.5 * (np.nanmax(frames[..., 0]) - np.nanmin(frames[..., 0]))  # ...not body scale
+    run = export_tiny("ctc", tiny_store, tmp_path_factory)[1]
+    model = RunModel(run)
+    labels = frame_labels(model, frames)
+    text = model.predict(frames)
+    assert len(labels) == len(frames) and labels[-1] == text[-14:]
+    assert all(b.startswith(a) or len(b) == 14 for a, b in zip(labels, labels[1:]))  # text only grows
+    out = tmp_path_factory.mktemp("pictures")
+    show(frames[:20], out / "a.gif", labels=labels[:20], aspect=9 / 16)
+    assert Image.open(out / "a.gif").size[0] > 1.4 * Image.open(out / "a.gif").size[1]  # body and hand side by side

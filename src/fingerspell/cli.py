@@ -188,8 +188,8 @@ def _setup_video(args) -> int:
 
 
 def _show(args) -> int:
-    from .inference import load_model, read_sequences
-    from .inputs import phrase_of
+    from .inference import frame_labels, load_model, read_sequences
+    from .inputs import image_aspect, phrase_of
     from .landmarks import COORDINATE_COLUMNS, NUM_LANDMARKS
     from .visualize import show
     ids = [args.sequence_id] if args.sequence_id is not None else None
@@ -198,9 +198,13 @@ def _show(args) -> int:
     phrase = phrase_of(Path(args.input), sequence_id)
     title = f"{Path(args.input).name}" + (f" · {sequence_id}" if sequence_id is not None else "")
     title += f"\nphrase: {phrase!r}" if phrase is not None else ""
-    if args.model:
-        title += f"\nprediction: {load_model(args.model).predict(frames)!r}"
-    print(show(frames, args.out, title=title, fps=args.fps))
+    labels = None
+    if args.model or args.read:
+        model = load_model(args.model)
+        title += f"\nread: {model.predict(frames)!r}"
+        labels = frame_labels(model, frames)
+    aspect = args.aspect or image_aspect(Path(args.input), sequence_id)
+    print(show(frames, args.out, title=title, fps=args.fps, aspect=aspect, labels=labels))
     return 0
 
 
@@ -373,7 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", help="Kaggle parquet, single-sequence parquet, long-layout, .pose or extracted file, "
                                  "or a Kaggle dataset folder (with --sequence-id)")
     p.add_argument("--sequence-id", type=int, help="which sequence (default: the first)")
-    p.add_argument("--model", help="also show this model's prediction (.tflite, export folder or run)")
+    p.add_argument("--model", help="also show what this model reads, frame by frame (.tflite, export folder or run)")
+    p.add_argument("--read", action="store_true", help="the same with the bundled model")
+    p.add_argument("--aspect", type=float, help="the image's width / height (default: from `extract`'s metadata)")
     p.add_argument("-o", "--out", required=True, help="OUT.gif, OUT.mp4 or OUT.png")
     p.add_argument("--fps", type=int, default=15)
     p.set_defaults(func=_show)

@@ -65,6 +65,15 @@ class ExportModule(tf.Module):
         """inputs (frames, C) -> int32 (k,) characters."""
         return tf.argmax(self.rows(inputs), axis=1, output_type=tf.int32)
 
+    def step_tokens(self, inputs):
+        """inputs (frames, C) -> int32 (steps,): per CTC output step the character emitted there, -1 where
+        none (blank or a repeat); step k covers frames [k, k + 1) * frames / steps. Empty for seq2seq."""
+        if self.config.model != "ctc":
+            return tf.zeros([0], tf.int32)
+        features, mask = self.features(inputs)
+        logits, out_mask = self._run_model(features, mask)
+        return ctc_greedy(logits, out_mask)[0][: tf.where(tf.shape(inputs)[0] > 0, tf.shape(logits)[1], 0)]
+
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="inputs")])
     def serve(self, inputs):
         return {"outputs": self.rows(inputs)}

@@ -1,7 +1,8 @@
 """`fingerspell extract INPUT... -o OUT_DIR`: videos or images -> MediaPipe Holistic -> the Kaggle layout.
 
 OUT_DIR/landmarks/<sequence_id>.parquet (wide layout, one sequence each, written atomically) and
-OUT_DIR/metadata.csv (path,file_id,sequence_id,participant_id,phrase plus source, frames, fps).
+OUT_DIR/metadata.csv (path,file_id,sequence_id,participant_id,phrase plus source, frames, fps, and the
+image's width and height).
 MediaPipe runs in its own environment (see holistic_worker.py); `fingerspell setup-video` makes it.
 """
 from __future__ import annotations
@@ -113,14 +114,15 @@ def _write_sequence(out_dir: Path, source: str, npy: Path, result: dict) -> dict
     os.replace(tmp, target)
     result.update(sequence_id=sequence_id, path=str(target))
     return {"path": relative, "file_id": sequence_id, "sequence_id": sequence_id, "participant_id": 0, "phrase": "",
-            "source": str(Path(source).resolve()), "frames": len(frames), "fps": result.get("fps")}
+            "source": str(Path(source).resolve()), "frames": len(frames), "fps": result.get("fps"),
+            "width": result.get("width"), "height": result.get("height")}
 
 
 def _update_metadata(out_dir: Path, rows: list[dict]) -> None:
     """Merge this run's rows into OUT_DIR/metadata.csv (same input -> same row), atomically."""
     path = out_dir / METADATA
     table = pd.DataFrame(rows, columns=["path", "file_id", "sequence_id", "participant_id", "phrase", "source",
-                                        "frames", "fps"])
+                                        "frames", "fps", "width", "height"])
     if path.is_file():
         old = pd.read_csv(path, keep_default_na=False)
         table = pd.concat([old[~old.sequence_id.isin(table.sequence_id)], table], ignore_index=True)

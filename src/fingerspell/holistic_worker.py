@@ -66,6 +66,7 @@ def extract(path, holistic, hands):
     for total, rgb in frames_of(path):
         if not rows:
             say(input=extract.index, total=total)
+            extract.size = rgb.shape[1], rgb.shape[0]
         result = holistic.process(rgb)
         frame = np.concatenate([to_array(result.face_landmarks, 468), to_array(result.left_hand_landmarks, 21),
                                 to_array(result.pose_landmarks, 33), to_array(result.right_hand_landmarks, 21)])
@@ -103,7 +104,7 @@ def main():
             np.save(target + ".tmp.npy", array)
             os.replace(target + ".tmp.npy", target)
             say(input=index, ok=True, frames=len(array), seconds=round(time.time() - started, 3),
-                corrupt_frames=frames_of.corrupt)
+                corrupt_frames=frames_of.corrupt, width=extract.size[0], height=extract.size[1])
         except Exception as error:  # one bad input must not stop the others
             say(input=index, ok=False, reason=str(error) or type(error).__name__,
                 seconds=round(time.time() - started, 3))

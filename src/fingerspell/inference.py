@@ -79,6 +79,11 @@ class LiteModel:
         """Text for one sequence: (frames, 543, 3) landmarks or (frames, len(self.columns)) columns."""
         return self.read(frames).text
 
+    def steps(self, frames) -> None:
+        """None: the competition contract's single signature gives characters, not the step of each (a
+        second signature doubled the file: the converter does not share weights between them)."""
+        return None
+
 
 class RunModel:
     """A run directory's checkpoint, through the same graph the export bakes in (needs TensorFlow)."""
@@ -96,6 +101,25 @@ class RunModel:
 
     def predict(self, frames) -> str:
         return self.read(frames).text
+
+    def steps(self, frames) -> np.ndarray:
+        return self.module.step_tokens(to_columns(frames, self.columns)).numpy()
+
+
+def frame_labels(model, frames) -> list[str] | None:
+    """Per input frame, the text read up to and including that frame (from the model's per-step output),
+    so a picture can show where each character was read; None when the model does not expose its steps."""
+    steps = model.steps(frames) if hasattr(model, "steps") else None
+    if steps is None or len(steps) == 0:
+        return None
+    step_of_frame = np.minimum(len(steps) - 1, np.arange(len(frames)) * len(steps) // max(1, len(frames)))
+    text, labels, previous = "", [], -1
+    for step in step_of_frame:
+        if step != previous and steps[step] >= 0:  # the first frame of a step that emitted a character
+            text += decode([int(steps[step])])
+        previous = step
+        labels.append(text[-14:])  # the last characters read: what fits the panel
+    return labels
 
 
 def load_model(path: str | Path | None = None, threads: int = 1):

@@ -96,3 +96,19 @@ def read_pose_landmarks(path: str | Path) -> np.ndarray:
         values[(values[..., :2] == 0).all(axis=-1)] = np.nan  # some writers store undetected points as zeros
         out[:, PART_OFFSET[part]:PART_OFFSET[part] + values.shape[1]] = values / scale
     return out
+
+
+def image_aspect(path: Path, sequence_id) -> float | None:
+    """Width / height of the image a sequence was extracted from, where `fingerspell extract`'s
+    metadata.csv beside the file (or one folder up) records it."""
+    for folder in (path.parent, path.parent.parent):
+        metadata = folder / "metadata.csv"
+        if metadata.is_file():
+            table = pd.read_csv(metadata, keep_default_na=False)
+            if {"width", "height", "sequence_id"} <= set(table.columns):
+                mine = (table.sequence_id == sequence_id) if sequence_id is not None else \
+                    table.path.astype(str).str.endswith(path.name)
+                match = table[mine & (pd.to_numeric(table.height, errors="coerce") > 0)]
+                if len(match) == 1:
+                    return float(match.width.iloc[0]) / float(match.height.iloc[0])
+    return None

@@ -51,6 +51,49 @@ def _save(figure, path) -> None:
     os.replace(tmp, path)
 
 
+def dominant_hand(frames: np.ndarray) -> str:
+    """"left_hand" or "right_hand": the one detected in more frames (ties: right), as the features decide."""
+    seen = {p: int(np.isfinite(frames[:, PART_OFFSET[p], 0]).sum()) for p in ("left_hand", "right_hand")}
+    return "left_hand" if seen["left_hand"] > seen["right_hand"] else "right_hand"
+
+
+def _hand_view(frames: np.ndarray, part: str) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """The hand's 21 points per frame relative to its own wrist (so its shape, not its travel, is drawn
+    large) and one square box that holds it in every frame."""
+    hand = frames[:, PART_OFFSET[part]:PART_OFFSET[part] + 21, :2]
+    local = hand - hand[:, :1]
+    seen = np.isfinite(local[:, :, 0]).all(axis=1)
+    if not seen.any():
+        return local, (-1.0, 1.0, -1.0, 1.0)
+    centre = np.median(local[seen].mean(axis=1), axis=0)
+    # most frames' extent, not the largest: one mislabelled or wild frame must not shrink every other one
+    reach = 1.1 * float(np.percentile(np.abs(local[seen] - centre).max(axis=(1, 2)), 90)) + 1e-6
+    return local, (centre[0] - reach, centre[0] + reach, centre[1] - reach, centre[1] + reach)
+
+
+class HandDrawer:
+    """The signing hand alone, large, in its own axis; the character the model read is written in it."""
+
+    def __init__(self, axis, box, colour):
+        self.axis = axis
+        axis.set_xlim(box[0], box[1]), axis.set_ylim(box[3], box[2])
+        axis.set_aspect("equal"), axis.set_xticks([]), axis.set_yticks([])
+        self.lines = [axis.plot([], [], color=colour, lw=3)[0] for _ in HAND_CONNECTIONS]
+        self.points, = axis.plot([], [], "o", color=colour, ms=4)
+        self.tips, = axis.plot([], [], "o", color="black", ms=5)
+        self.label = axis.text(0.04, 0.96, "", transform=axis.transAxes, fontsize=16, va="top", weight="bold")
+        self.status = axis.text(0.5, 0.5, "", transform=axis.transAxes, ha="center", color="red", fontsize=9)
+
+    def draw(self, hand: np.ndarray, label: str = ""):
+        for line, (a, b) in zip(self.lines, HAND_CONNECTIONS):
+            line.set_data(hand[[a, b], 0], hand[[a, b], 1])
+        self.points.set_data(hand[:, 0], hand[:, 1])
+        self.tips.set_data(hand[[4, 8, 12, 16, 20], 0], hand[[4, 8, 12, 16, 20], 1])
+        self.label.set_text(label)
+        self.status.set_text("" if np.isfinite(hand).all() else "hand not detected")
+        return [*self.lines, self.points, self.tips, self.label, self.status]
+
+
 def _view_box(frames: np.ndarray) -> tuple[float, float, float, float]:
     """x/y limits around everything detected (hands, arms, face), with a margin."""
     keep = np.r_[PART_OFFSET["face"]:PART_OFFSET["face"] + 468, PART_OFFSET["left_hand"]:PART_OFFSET["left_hand"] + 21,
@@ -99,27 +142,40 @@ class SkeletonDrawer:
         return [self.face, *self.arms, *sum(self.hands.values(), []), *self.points.values(), self.status]
 
 
-def show(frames: np.ndarray, out: str | Path, title: str = "", fps: int = 15, panels: int = 12) -> Path:
+def show(frames: np.ndarray, out: str | Path, title: str = "", fps: int = 15, panels: int = 12,
+         aspect: float | None = None, labels: list[str] | None = None) -> Path:
     """Write an animation (.gif, .mp4) or a contact sheet of evenly spaced frames (.png) of
-    `frames` (n, 543, 3)."""
+    `frames` (n, 543, 3): the body on the left, the signing hand large on the right.
+
+    aspect: the image's width / height where known (extracted video), so that x and y, each normalised
+    by its own image side, are drawn to the same scale; labels: per frame, what to write in the hand panel
+    (e.g. the character the model read there)."""
     out = Path(out)
     if len(frames) == 0:
         raise ValueError("the sequence has no frames to show")
+    frames = np.array(frames, dtype=np.float32)
+    if aspect:
+        frames[..., 0] *= aspect
+    labels = labels if labels is not None else [""] * len(frames)
     suffix = out.suffix.lower()
     if suffix == ".png":
-        return _contact_sheet(frames, out, title, panels)
+        return _contact_sheet(frames, out, title, panels, labels)
     if suffix not in (".gif", ".mp4"):
         raise ValueError(f"{out}: write .gif, .mp4 or .png")
     from matplotlib import animation
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(4.2, 4.8))
+    figure, (axis, hand_axis) = plt.subplots(1, 2, figsize=(7.6, 4.6), gridspec_kw={"width_ratios": [1, 1.2]})
     figure.suptitle(title, fontsize=9)
     drawer = SkeletonDrawer(axis, _view_box(frames))
+    part = dominant_hand(frames)
+    hand, box = _hand_view(frames, part)
+    hand_drawer = HandDrawer(hand_axis, box, HAND_COLOURS[part])
+    hand_axis.set_title(f"signing hand ({part.split('_')[0]})", fontsize=8)
     counter = axis.text(0.98, 0.02, "", transform=axis.transAxes, fontsize=8, ha="right", va="bottom")
 
     def update(i):
         counter.set_text(f"frame {i + 1}/{len(frames)}")
-        return drawer.draw(frames[i]) + [counter]
+        return drawer.draw(frames[i]) + hand_drawer.draw(hand[i], labels[i]) + [counter]
     movie = animation.FuncAnimation(figure, update, frames=len(frames), interval=1000 / fps, blit=True)
     tmp = out.with_name(out.stem + ".tmp" + suffix)
     movie.save(tmp, writer=_writer(suffix, fps), dpi=80)
@@ -145,17 +201,21 @@ def _writer(suffix: str, fps: int):
     return animation.FFMpegWriter(fps=fps)
 
 
-def _contact_sheet(frames, out, title, panels):
+def _contact_sheet(frames, out, title, panels, labels):
+    """One overview of the body, then the signing hand large at evenly spaced frames."""
     plt = _pyplot()
     picks = np.unique(np.linspace(0, len(frames) - 1, min(panels, len(frames))).round().astype(int))
-    columns = min(6, len(picks))
-    rows = -(-len(picks) // columns)
+    columns = min(6, len(picks) + 1)
+    rows = -(-(len(picks) + 1) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(2.0 * columns, 2.3 * rows + 0.4), squeeze=False)
-    box = _view_box(frames)
-    for axis, index in zip(axes.flat, picks):
-        SkeletonDrawer(axis, box).draw(frames[index])
+    SkeletonDrawer(axes.flat[0], _view_box(frames)).draw(frames[picks[len(picks) // 2]])
+    axes.flat[0].set_title(f"body, frame {picks[len(picks) // 2] + 1}", fontsize=7)
+    part = dominant_hand(frames)
+    hand, box = _hand_view(frames, part)
+    for axis, index in zip(axes.flat[1:], picks):
+        HandDrawer(axis, box, HAND_COLOURS[part]).draw(hand[index], labels[index])
         axis.set_title(f"frame {index + 1}", fontsize=7)
-    for axis in axes.flat[len(picks):]:
+    for axis in axes.flat[len(picks) + 1:]:
         axis.axis("off")
     figure.suptitle(title, fontsize=9)
     figure.tight_layout()
