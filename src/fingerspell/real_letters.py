@@ -47,6 +47,8 @@ class RealLetters:
 def read_npz_letters(path: str | Path, signer: str) -> RealLetters:
     """An npz with `landmarks` (N, 21, 3) and `letter` (N,); optional `frame` orders each letter's run."""
     path = Path(path)
+    if not path.is_file():
+        raise DataError("missing (see ../shared/data/README.md for the real signers' files)", path)
     try:
         with np.load(path, allow_pickle=False) as data:
             hands, letters = np.asarray(data["landmarks"], np.float32), np.char.lower(data["letter"].astype(str))
