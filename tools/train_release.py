@@ -30,7 +30,7 @@ from fingerspell.export import export_run  # noqa: E402
 from fingerspell.handshapes import shape_bank  # noqa: E402
 from fingerspell.inference import BUNDLED_MODEL  # noqa: E402
 from fingerspell.store import Store, prepare  # noqa: E402
-from fingerspell.synthetic_dataset import synthesize  # noqa: E402
+from fingerspell.synthetic_dataset import plan_metadata, synthesize  # noqa: E402
 
 FILES = ("model.tflite", "inference_args.json", "character_to_prediction_index.json")
 
@@ -74,6 +74,8 @@ def main() -> None:
                    "model": "ctc", "preset": "cpu", "minutes": args.minutes, "train_seed": args.train_seed,
                    "command": f"python tools/train_release.py --sequences {args.sequences} --signers {args.signers} "
                               f"--seed {args.seed} --minutes {args.minutes:g}"},
+        # the demo drops these phrases from its own set; a test checks the recipe still regenerates them
+        "train_phrases_sha256": phrases_digest(args.sequences, args.signers, args.seed),
         "store_splits": header["splits"],
         "training": {k: trained.get(k) for k in ("step", "epoch", "elapsed_s", "best_score", "parameters")},
         "export": {"precision": chosen, "fp16_reads_test_as_fp32": same,
@@ -91,6 +93,13 @@ def main() -> None:
         shutil.copyfile(out / f"export-{chosen}" / name, install / name)
     (install / "model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(info, indent=1))
+
+
+def phrases_digest(sequences: int, signers: int, seed: int) -> str:
+    """sha256 of the sorted distinct phrases of the recipe's dataset (metadata only: cheap)."""
+    import hashlib
+    phrases = sorted(set(plan_metadata(sequences, signers, seed).phrase))
+    return hashlib.sha256("\n".join(phrases).encode()).hexdigest()
 
 
 def _summary(result: dict, what: str) -> dict:

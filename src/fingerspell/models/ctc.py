@@ -54,9 +54,9 @@ def ctc_loss(logits, logit_mask, labels, label_lengths, kernel: str = "auto"):
     """Per-example CTC loss. An example with fewer steps than its phrase needs gets 0 (TF would return
     a huge finite number or inf), so a phrase the model cannot emit never derails training.
 
-    kernel: "sparse" runs TensorFlow's C++ CTC kernel on sparse labels (CPU only; about 1.5x faster
-    training steps on 2 cores than the dense path, bench/pipeline.py), "dense" the op-by-op
-    implementation that also runs on a GPU; "auto" picks sparse unless a GPU is visible."""
+    kernel: "sparse" runs TensorFlow's C++ CTC kernel on sparse labels (CPU only; faster training steps
+    than the dense path: bench/train_step.py), "dense" the op-by-op implementation that also runs on a
+    GPU; "auto" picks sparse unless a GPU is visible."""
     logit_lengths = tf.reduce_sum(tf.cast(logit_mask, tf.int32), axis=1)
     logits = tf.cast(logits, tf.float32)
     valid = tf.sequence_mask(label_lengths, tf.shape(labels)[1])

@@ -1,0 +1,105 @@
+"""Training throughput on this machine: seconds per training step of the default model, input pipeline included.
+
+Variants, each in its own process (the earlier pipeline's `from_generator` op changes malloc settings for
+the whole process), interleaved over rounds, medians reported:
+- before: the earlier pipeline (tf.data.Dataset.from_generator over the examples), the dense CTC loss,
+  op determinism on;
+- after: the parallel map over positions, the C++ CTC kernel on sparse labels, determinism off (the default);
+- after_deterministic, after_dense_ctc: the default with one of the two switched back.
+Prints JSON; the last line has `seconds_per_step` per variant and `speedup` (before / after).
+
+    python bench/train_step.py [--steps 30] [--rounds 3] [--out out/bench-train-step]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+VARIANTS = ("before", "after", "after_deterministic", "after_dense_ctc")
+
+
+def worker(store: str, variant: str, steps: int) -> dict:
+    import numpy as np
+    import tensorflow as tf
+    from fingerspell.config import preset
+    from fingerspell.models import ctc
+    from fingerspell.train import Trainer, configure_tensorflow
+    configure_tensorflow(0, deterministic=variant in ("before", "after_deterministic"))
+    if variant in ("before", "after_dense_ctc"):
+        sparse = ctc.ctc_loss
+        ctc.ctc_loss = lambda *args, **kwargs: sparse(*args, **{**kwargs, "kernel": "dense"})
+        import fingerspell.run  # noqa: F401  (run.per_example_loss looks ctc_loss up at call time)
+    trainer = Trainer(store, Path(store).parent / f"run-{variant}", preset("ctc", "cpu"))
+    data = generator_dataset(trainer.train_data) if variant == "before" else trainer.train_data.dataset(0)
+    batches = iter(data)
+    for _ in range(5):  # traces and warm-up
+        float(trainer.train_step(next(batches)))
+    started = time.perf_counter()
+    for _ in range(steps):
+        float(trainer.train_step(next(batches)))
+    return {"variant": variant, "seconds_per_step": (time.perf_counter() - started) / steps}
+
+
+def generator_dataset(batches):
+    """The earlier input pipeline, kept here as the baseline: one Python generator, a map of 2."""
+    import numpy as np
+    import tensorflow as tf
+    from fingerspell.data import _as_dict
+    from fingerspell.features import compute_features
+    points = len(batches.store.header["landmarks"])
+    signature = (tf.TensorSpec([None, points, 3], tf.float32), tf.TensorSpec([None], tf.int32),
+                 tf.TensorSpec([], tf.int64))
+    data = tf.data.Dataset.from_generator(lambda: batches.examples(0), output_signature=signature)
+    layout, max_frames = batches.layout, batches.config.max_frames
+
+    def to_features(frames, labels, index):
+        features = compute_features(frames, layout, max_frames)
+        return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
+    data = data.map(to_features, num_parallel_calls=2, deterministic=True)
+    data = data.padded_batch(batches.config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0)))
+    return data.map(_as_dict).prefetch(2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default="out/bench-train-step")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.worker:
+        print(json.dumps(worker(str(out / "store"), args.worker, args.steps)))
+        return
+    import numpy as np
+    from fingerspell.store import prepare
+    from fingerspell.synthetic_dataset import synthesize
+    if not (out / "data" / "train.csv").is_file():
+        synthesize(out / "data", sequences=1200, signers=20, seed=5, workers=2, progress=False)
+    if not (out / "store" / "header.json").is_file():
+        prepare(out / "data", out / "store", workers=2, progress=False)
+    times = {v: [] for v in VARIANTS}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    for round_ in range(args.rounds):
+        for variant in VARIANTS:
+            result = subprocess.run([sys.executable, __file__, "--worker", variant, "--steps", str(args.steps),
+                                     "--out", str(out)], capture_output=True, text=True, env=env)
+            if result.returncode:
+                raise SystemExit(result.stderr[-3000:])
+            times[variant].append(json.loads(result.stdout.strip().splitlines()[-1])["seconds_per_step"])
+            print(json.dumps({"round": round_, "variant": variant, "seconds_per_step": round(times[variant][-1], 4)}),
+                  file=sys.stderr, flush=True)
+    median = {v: round(float(np.median(t)), 4) for v, t in times.items()}
+    print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "steps": args.steps,
+                      "rounds": args.rounds, "batch_size": 32, "seconds_per_step": median,
+                      "speedup": round(median["before"] / median["after"], 2)}))
+
+
+if __name__ == "__main__":
+    main()
