@@ -223,12 +223,14 @@ def _demo(args) -> int:
     recipe = info["recipe"]
     if args.seed == recipe["seed"]:
         raise ValueError(f"--seed {args.seed} is the seed the bundled model was trained on; pick another")
+    sequences, signers = args.sequences or DEMO_SEQUENCES, args.signers or DEMO_SIGNERS
     if not (data / "train.csv").is_file():
-        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=args.workers,
+        synthesize(data, sequences=sequences, signers=signers, seed=args.seed, workers=args.workers,
                    progress=False)
-        dropped = _drop_trained_phrases(data / "train.csv", recipe)
-        print(f"synthesised {args.sequences} sequences by {args.signers} new signers; dropped {dropped} whose "
-              "phrase the bundled model trained on")
+        print(f"synthesised {sequences} sequences by {signers} signers new to the bundled model")
+    dropped = _drop_trained_phrases(data / "train.csv", recipe)  # every time: a rerun after a cut stays honest
+    if dropped:
+        print(f"dropped {dropped} sequences whose phrase the bundled model trained on")
     result = evaluate_exported(BUNDLED_MODEL, data, split="all", out=out / "predictions.csv")
     print(f"\nthe bundled model ({info['trained_on']})")
     print(f"read {result['sequences']} sequences by signers and of phrases it never saw: "
@@ -278,8 +280,7 @@ def _demo_train(args) -> int:
     from .train import train
     out = Path(args.out)
     data, store, run = out / "data", out / "store", out / "run"
-    sequences = args.sequences if args.sequences != DEMO_SEQUENCES else DEFAULT_SEQUENCES
-    signers = args.signers if args.signers != DEMO_SIGNERS else DEFAULT_SIGNERS
+    sequences, signers = args.sequences or DEFAULT_SEQUENCES, args.signers or DEFAULT_SIGNERS
     if not (data / "train.csv").is_file():
         synthesize(data, sequences=sequences, signers=signers, seed=args.seed, workers=args.workers)
     if not (store / "header.json").is_file():
@@ -310,8 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out/demo", help="where the dataset, report and animation (and run) go")
     p.add_argument("--train", action="store_true", help="synthesise the embedded default, train the CTC model "
                    f"on it and score it (default then {DEFAULT_SEQUENCES} sequences, {DEFAULT_SIGNERS} signers)")
-    p.add_argument("--sequences", type=int, default=DEMO_SEQUENCES)
-    p.add_argument("--signers", type=int, default=DEMO_SIGNERS)
+    p.add_argument("--sequences", type=int, help=f"default {DEMO_SEQUENCES} ({DEFAULT_SEQUENCES} with --train)")
+    p.add_argument("--signers", type=int, help=f"default {DEMO_SIGNERS} ({DEFAULT_SIGNERS} with --train)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--minutes", type=float, default=10.0, help="training budget (--train)")
