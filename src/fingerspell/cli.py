@@ -337,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto: MirroredStrategy when several GPUs are visible")
     p.add_argument("--logical-cpus", type=int, default=0, help="split the CPU into N devices (to test mirroring)")
     p.add_argument("--deterministic", action="store_true",
-                   help="deterministic ops: a rerun or resume repeats bit for bit (slower: ~1.6x the step time on CPU)")
+                   help="deterministic ops: a rerun or resume repeats bit for bit (some ops get slower, more so on a GPU)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_train)
 

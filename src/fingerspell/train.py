@@ -24,8 +24,8 @@ LOG_EVERY = 10
 
 
 def configure_tensorflow(seed: int, logical_cpus: int = 0, deterministic: bool = False):
-    """Seed everything; optionally make ops deterministic (bit-for-bit reruns, at about 1.6x the step time
-    on 2 CPU cores) and split the CPU into logical devices."""
+    """Seed everything; optionally make ops deterministic (bit-for-bit reruns; some ops get slower, more so
+    on a GPU) and split the CPU into logical devices."""
     import keras
     import tensorflow as tf
     if logical_cpus > 1:
