@@ -5,7 +5,8 @@ the whole process), interleaved over rounds, medians reported:
 - before: the earlier pipeline (tf.data.Dataset.from_generator over the examples), the dense CTC loss,
   op determinism on;
 - after: the parallel map over positions, the C++ CTC kernel on sparse labels, determinism off (the default);
-- after_deterministic, after_dense_ctc: the default with one of the two switched back.
+- after_deterministic, after_dense_ctc, after_stored_length_buckets: the default with one part switched back
+  (the last: batches grouped by the stored length, not by the length that augmentation's resampling gives).
 Prints JSON; the last line has `seconds_per_step` per variant and `speedup` (before / after).
 
     python bench/train_step.py [--steps 30] [--rounds 3] [--out out/bench-train-step]
@@ -21,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-VARIANTS = ("before", "after", "after_deterministic", "after_dense_ctc")
+VARIANTS = ("before", "after", "after_deterministic", "after_dense_ctc", "after_stored_length_buckets")
 
 
 def worker(store: str, variant: str, steps: int) -> dict:
@@ -36,6 +37,9 @@ def worker(store: str, variant: str, steps: int) -> dict:
         ctc.ctc_loss = lambda *args, **kwargs: sparse(*args, **{**kwargs, "kernel": "dense"})
         import fingerspell.run  # noqa: F401  (run.per_example_loss looks ctc_loss up at call time)
     trainer = Trainer(store, Path(store).parent / f"run-{variant}", preset("ctc", "cpu"))
+    if variant in ("before", "after_stored_length_buckets"):
+        source = trainer.train_data
+        source.order = lambda epoch: stored_length_order(source, epoch)
     data = generator_dataset(trainer.train_data) if variant == "before" else trainer.train_data.dataset(0)
     batches = iter(data)
     for _ in range(5):  # traces and warm-up
@@ -44,6 +48,17 @@ def worker(store: str, variant: str, steps: int) -> dict:
     for _ in range(steps):
         float(trainer.train_step(next(batches)))
     return {"variant": variant, "seconds_per_step": (time.perf_counter() - started) / steps}
+
+
+def stored_length_order(batches, epoch: int):
+    """The earlier batching: shuffled, then sorted by the stored length inside buckets of 16 batches."""
+    import numpy as np
+    rng = np.random.default_rng([batches.config.seed, epoch, 0])
+    shuffled = rng.permutation(batches.indices)
+    size, batch = batches.config.batch_size * 16, batches.config.batch_size
+    buckets = [sorted(shuffled[i:i + size], key=lambda k: batches.frames[k]) for i in range(0, len(shuffled), size)]
+    chunks = [b[i:i + batch] for b in buckets for i in range(0, len(b), batch)]
+    return np.concatenate([chunks[i] for i in rng.permutation(len(chunks))])
 
 
 def generator_dataset(batches):
@@ -98,7 +113,8 @@ def main() -> None:
     median = {v: round(float(np.median(t)), 4) for v, t in times.items()}
     print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "steps": args.steps,
                       "rounds": args.rounds, "batch_size": 32, "seconds_per_step": median,
-                      "speedup": round(median["before"] / median["after"], 2)}))
+                      "speedup": round(median["before"] / median["after"], 2),
+                      "speedup_length_buckets": round(median["after_stored_length_buckets"] / median["after"], 2)}))
 
 
 if __name__ == "__main__":

@@ -152,3 +152,25 @@ def test_cli_reports_the_count_and_exit_code(dataset, tmp_path, capsys):
     assert f"sequence {sid}" in capsys.readouterr().err
     assert main(["prepare", str(dataset), str(tmp_path / "s2"), "--skip-bad", "--quiet", "--workers", "1"]) == 0
     assert "skipped 60 sequences" in capsys.readouterr().out
+
+
+def test_truncated_or_mismatched_checkpoint_is_a_clear_error(tmp_path, capsys):
+    """A checkpoint cut short (a full disk, a partial copy) or holding weights of another model: the command
+    names the file and says what is wrong, no traceback."""
+    from fingerspell import checkpoint
+    from fingerspell.config import preset
+    run = tmp_path / "run"
+    run.mkdir()
+    config = preset("ctc").with_settings(["ctc.dim=32", "ctc.groups=1", "ctc.heads=2"])
+    checkpoint.save(run / "best.npz", {"config": config.to_dict(), "num_features": 162},
+                    [np.ones((3, 3), np.float32)], [])
+    assert main(["export", str(run), "-o", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "best.npz" in error and "do not fit the model" in error, error
+    whole = (run / "best.npz").read_bytes()
+    for cut in (20, len(whole) // 2, len(whole) - 10):
+        (run / "best.npz").write_bytes(whole[:cut])
+        assert main(["export", str(run), "-o", str(tmp_path / "out")]) == 2
+        error = capsys.readouterr().err
+        assert "best.npz" in error and "truncated" in error and "Traceback" not in error, error
+    assert not (tmp_path / "out" / "model.tflite").exists()

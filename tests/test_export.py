@@ -14,7 +14,8 @@ from fingerspell.features import selected_columns
 from fingerspell.inference import LiteModel, RunModel
 from fingerspell.landmarks import COORDINATE_COLUMNS, WideParquet
 from fingerspell.store import Store
-from fingerspell.train import train
+from fingerspell.config import preset
+from fingerspell.train import Trainer
 
 from conftest import export_tiny
 from fingerspell.vocab import CHAR_TO_INDEX
@@ -67,7 +68,9 @@ def test_edge_lengths_and_missing_hands_never_crash(exported, frames):
 
 def test_fp16_halves_the_file(tiny_store, tmp_path):
     """At the cpu preset's size (tiny tensors stay float32, so a toy model would not show it)."""
-    train(tiny_store, tmp_path / "run", epochs=1, progress=False, settings=["batch_size=64"])
+    trainer = Trainer(tiny_store, tmp_path / "run", preset("ctc"))  # initial weights: the size is what counts
+    trainer.run_dir.mkdir()
+    trainer.save("best", {"step": 0})
     full, half = export_run(tmp_path / "run", tmp_path / "fp32"), export_run(tmp_path / "run", tmp_path / "fp16", fp16=True)
     assert half["bytes"] < 0.55 * full["bytes"]
     sequence = np.random.default_rng(0).uniform(0, 1, (60, 162)).astype(np.float32)
@@ -155,3 +158,16 @@ def test_evaluate_exported_on_store_and_on_kaggle_data(exported, tiny_dataset, t
                  "--json"]) == 0
     on_data_test = json.loads(capsys.readouterr().out)
     assert on_data_test == on_store
+
+
+def test_run_scores_train_phrases_and_supplemental_sentences_apart(exported, tiny_store):
+    from fingerspell.evaluate import evaluate_run
+    from fingerspell.metrics import score
+    result = evaluate_run(exported[1], tiny_store, split="all")
+    sources = Store(tiny_store).sequences.source
+    parts = result["by_source"]
+    assert sorted(parts) == ["supplemental", "train"]
+    assert {name: part["sequences"] for name, part in parts.items()} == sources.value_counts().to_dict()
+    supplemental = set(Store(tiny_store).sequences.sequence_id[sources == "supplemental"])
+    rows = [(t, p) for sid, t, p in result["rows"] if sid in supplemental]
+    assert parts["supplemental"]["score"] == pytest.approx(score(*zip(*rows))["score"])

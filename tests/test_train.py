@@ -42,7 +42,8 @@ def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_pat
     assert meta["config"]["ctc"]["dim"] == 32 and meta["state"]["step"] == metrics.step.iloc[-1]
     assert main(["evaluate", str(run), "--data", str(tiny_store), "--split", "test", "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)
-    assert set(scored) == {"score", "cer", "sequences", "characters"}
+    sources = Store(tiny_store).sequences.source[Store(tiny_store).split("test")]
+    assert set(scored) == {"score", "cer", "sequences", "characters"} | ({"by_source"} if sources.nunique() > 1 else set())
     assert scored["sequences"] == len(Store(tiny_store).split("test"))
     assert scored["score"] == pytest.approx(1 - scored["cer"])
     predictions = pd.read_csv(run / "predictions_test.csv", keep_default_na=False)
@@ -159,3 +160,37 @@ def test_mixed_precision_path_trains_with_finite_loss(tiny_store, tmp_path):
     assert np.isfinite(summary["train_loss"]) and np.isfinite(summary["val_loss"])
     weights = checkpoint.load(tmp_path / "run" / "last.npz")[1]
     assert all(w.dtype == np.float32 for w in weights)  # float32 master weights
+
+
+
+def test_training_batches_group_sequences_by_their_resampled_length(tiny_store):
+    """Augmentation resamples each sequence to 0.5-1.5x its length; batches are made of neighbours in the
+    length that gives, so they pad little (grouped by the stored length, a quarter of a batch was padding)."""
+    store = Store(tiny_store)
+    config = preset("ctc").with_settings(["batch_size=4", "augment.cutmix_probability=0"])
+    data = Batches(store, store.split("train"), config, training=True)
+    for epoch in range(2):
+        order, factors = data.order(epoch), data.resample_factors(epoch)
+        lengths = [len(data.example(epoch, p, int(i), float(factors[i]))[0]) for p, i in enumerate(order)]
+        batches = sorted((min(lengths[i:i + 4]), max(lengths[i:i + 4])) for i in range(0, len(order), 4))
+        assert len(batches) >= 8 and len(set(factors[order])) > len(order) // 2
+        assert all(longest <= next_shortest for (_, longest), (next_shortest, _) in zip(batches, batches[1:]))
+
+
+def test_val_signers_moves_validation_signers_into_training(tiny_store, tmp_path):
+    store = Store(tiny_store)
+    signers = store.sequences.participant_id.to_numpy()
+    val = store.split("val")
+    config = preset("ctc").with_settings(TINY + ["val_signers=0", "epochs=1"])
+    everyone = Trainer(tiny_store, tmp_path / "all", config)
+    assert len(everyone.val_data.indices) == 0
+    assert sorted(everyone.train_data.indices) == sorted(np.concatenate([store.split("train"), val]))
+    if len(np.unique(signers[val])) > 1:
+        one = Trainer(tiny_store, tmp_path / "one", config.replace(val_signers=1))
+        assert len(np.unique(signers[one.val_data.indices])) == 1
+        assert len(one.train_data.indices) + len(one.val_data.indices) == len(everyone.train_data.indices)
+    summary = everyone.fit(progress=False)  # a final model: no validation, the last checkpoint is the best
+    assert summary["val_score"] == "" and summary["best_score"] is None and np.isfinite(summary["train_loss"])
+    assert checkpoint.load(tmp_path / "all" / "best.npz")[0]["state"]["step"] == summary["step"] > 0
+    with pytest.raises(ValueError, match="val_signers"):
+        Trainer(tiny_store, tmp_path / "bad", config.replace(val_signers=-2))

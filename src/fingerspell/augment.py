@@ -49,6 +49,17 @@ class AugmentConfig:
     cutmix_probability: float = 0.25  # same-signer time cut-mix (done by the data pipeline)
 
 
+def draw_resample_factors(rng: np.random.Generator, count: int, config: AugmentConfig) -> np.ndarray:
+    """(count,) length factors for `time_resample`: 1.0 (left alone) or uniform in `resample_range`.
+
+    Drawn for a whole epoch before batching, so that batches can be made of sequences of similar
+    length *after* resampling; sorting by the stored length alone left a quarter of every batch padding."""
+    if not config.enabled:
+        return np.ones(count)
+    resampled = rng.random(count) < config.resample_probability
+    return np.where(resampled, rng.uniform(*config.resample_range, count), 1.0)
+
+
 def time_resample(frames: np.ndarray, factor: float) -> np.ndarray:
     """Play the sequence `factor` times as long (nearest frame, so missing stays missing)."""
     count = max(1, int(round(len(frames) * factor)))
@@ -186,7 +197,7 @@ def finger_dropout(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gen
 def time_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
     """Hide every landmark over one span of up to `fraction` of the frames."""
     out = frames.copy()
-    width = rng.integers(0, max(1, int(len(frames) * fraction)) + 1)
+    width = rng.integers(1, max(1, int(len(frames) * fraction)) + 1)  # applied means at least one frame
     start = rng.integers(0, max(1, len(frames) - width + 1))
     out[start:start + width] = np.nan
     return out
@@ -200,14 +211,17 @@ def landmark_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float)
 
 
 def augment(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
-            config: AugmentConfig) -> np.ndarray:
+            config: AugmentConfig, resample_factor: float | None = None) -> np.ndarray:
     """One random augmentation of a sequence `(frames, P, 3)` -> float32 `(frames', P, 3)` (cut-mix
     excepted: it needs two sequences). Time first, then the hands' own geometry, then the camera that
-    films them, then what the extractor loses."""
+    films them, then what the extractor loses. `resample_factor`: the length factor drawn beforehand by
+    `draw_resample_factors` (the batching code does, to group similar lengths); None draws it here."""
     if not config.enabled or len(frames) == 0:
         return frames
-    if rng.random() < config.resample_probability:
-        frames = time_resample(frames, rng.uniform(*config.resample_range))
+    if resample_factor is None:
+        resample_factor = float(draw_resample_factors(rng, 1, config)[0])
+    if resample_factor != 1.0:
+        frames = time_resample(frames, resample_factor)
     if rng.random() < config.warp_probability:
         frames = time_warp(frames, rng, config)
     if rng.random() < config.handshape_probability:

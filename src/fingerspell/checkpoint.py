@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +34,20 @@ def save(path: str | Path, meta: dict, weights: list[np.ndarray], optimizer: lis
 
 
 def load(path: str | Path) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
-    """(meta, weights, optimizer state) of a checkpoint; raises ValueError for anything else."""
+    """(meta, weights, optimizer state) of a checkpoint; raises ValueError for anything else, a file cut
+    short by a full disk or a copy included."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if meta.get("format") != CHECKPOINT_FORMAT:
-                raise ValueError(f"{path}: not a fingerspell checkpoint")
-            weights = [data[f"w{i:04d}"] for i in range(meta["weights"])]
-            optimizer = [data[f"o{i:04d}"] for i in range(meta["optimizer"])]
-    except (OSError, KeyError, EOFError) as error:
-        raise ValueError(f"{path}: unreadable checkpoint ({error})") from error
+            meta = json.loads(str(data["meta"])) if "meta" in data.files else {}
+            if meta.get("format") == CHECKPOINT_FORMAT:
+                weights = [data[f"w{i:04d}"] for i in range(meta["weights"])]
+                optimizer = [data[f"o{i:04d}"] for i in range(meta["optimizer"])]
+    except (OSError, KeyError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: unreadable checkpoint, truncated or not a checkpoint "
+                         f"({type(error).__name__}: {error})") from error
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a fingerspell checkpoint")
     if meta["characters"] != "".join(CHARACTERS):
         raise ValueError(f"{path}: checkpoint vocabulary differs from this fingerspell's")
     return meta, weights, optimizer

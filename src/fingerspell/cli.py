@@ -84,10 +84,13 @@ def _evaluate(args) -> int:
         index = write_report(result["rows"], args.report, title=f"{target} on {args.data} ({args.split})")
         print(f"report: {index}", file=sys.stderr)
     if args.json:
-        print(json.dumps({k: result[k] for k in ("score", "cer", "sequences", "characters")}))
+        print(json.dumps({k: result[k] for k in ("score", "cer", "sequences", "characters", "by_source")
+                          if k in result}))
     else:
         print(f"{args.split}: score {result['score']:.4f}  CER {result['cer']:.4f}  over {result['sequences']} "
               f"sequences, {result['characters']} characters; predictions in {result['predictions']}")
+        for source, part in result.get("by_source", {}).items():
+            print(f"  {source}: score {part['score']:.4f} over {part['sequences']} sequences")
     return 0
 
 

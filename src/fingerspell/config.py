@@ -30,6 +30,9 @@ class RunConfig:
     label_smoothing: float = 0.1  # seq2seq only
     epochs: int = 60
     eval_every: int = 0  # steps between validations; 0 = once per epoch
+    # -1: validate on the store's val split; n >= 0: on its first n val signers, the others join training
+    # (0 = no validation, every signer trains: a final model; the last checkpoint is then the best)
+    val_signers: int = -1
     seed: int = 0
     mixed_precision: str = "auto"  # float16 compute: "auto" = on a GPU only, "on", "off"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from .augment import augment, cutmix
+from .augment import augment, cutmix, draw_resample_factors
 from .config import RunConfig
 from .features import FeatureLayout, compute_features
 from .models.ctc import needed_steps
@@ -50,18 +50,25 @@ class Batches:
         self.skipped = SkipCounter()
         self.stride = config.ctc.time_stride if config.model == "ctc" else 1
 
+    def resample_factors(self, epoch: int) -> np.ndarray:
+        """(len(store),) each sequence's time-resampling factor this epoch (augmentation's first step)."""
+        rng = np.random.default_rng([self.config.seed, epoch, 2])
+        return draw_resample_factors(rng, len(self.frames), self.config.augment)
+
     def order(self, epoch: int) -> np.ndarray:
-        """Training: shuffled, then sorted by length inside buckets; evaluation: by length."""
+        """Training: shuffled, then sorted inside buckets by the length that resampling will give, so a
+        batch pads little; evaluation: by length."""
         if not self.training:
             return self.indices[np.argsort(self.frames[self.indices], kind="stable")]
         rng = np.random.default_rng([self.config.seed, epoch, 0])
         shuffled = rng.permutation(self.indices)
+        length = np.minimum(self.frames * self.resample_factors(epoch), self.config.max_frames)
         size = self.config.batch_size * BUCKET_BATCHES
-        buckets = [sorted(shuffled[i:i + size], key=lambda k: self.frames[k]) for i in range(0, len(shuffled), size)]
+        buckets = [sorted(shuffled[i:i + size], key=lambda k: length[k]) for i in range(0, len(shuffled), size)]
         batches = [b[i:i + self.config.batch_size] for b in buckets for i in range(0, len(b), self.config.batch_size)]
         return np.concatenate([batches[i] for i in rng.permutation(len(batches))]) if batches else shuffled
 
-    def example(self, epoch: int, position: int, index: int):
+    def example(self, epoch: int, position: int, index: int, resample_factor: float | None = None):
         """(landmarks, labels, keep) of the example at `position` of the epoch's order; keep is False for a
         training phrase that the (augmented) frames are too short to emit under CTC (skipped and counted)."""
         config = self.config
@@ -72,7 +79,9 @@ class Batches:
                 partner = self._same_signer(index, rng)
                 if partner is not None:
                     frames, phrase = cutmix((frames, phrase), (self.store[partner], self.phrases[partner]), rng)
-            frames = augment(frames, self.layout, rng, config.augment)
+            if resample_factor is None:
+                resample_factor = float(self.resample_factors(epoch)[index])
+            frames = augment(frames, self.layout, rng, config.augment, resample_factor)
         labels, clipped = encode_labels(phrase, config.model, config.seq2seq.max_target)
         if clipped:
             self.skipped.clipped_targets.add((epoch, position))
@@ -86,8 +95,9 @@ class Batches:
 
     def examples(self, epoch: int):
         """Yield (landmarks, labels, index) in the epoch's order, the kept ones."""
+        factors = self.resample_factors(epoch)
         for position, index in enumerate(self.order(epoch)):
-            frames, labels, keep = self.example(epoch, position, int(index))
+            frames, labels, keep = self.example(epoch, position, int(index), float(factors[index]))
             if keep:
                 yield frames, labels, np.int64(index)
 
@@ -97,10 +107,10 @@ class Batches:
         Positions in, examples read and augmented in parallel, in order. (Not `from_generator`: its op sets
         malloc's trim threshold to 128 kB for the whole process, which doubled our training step on CPU.)"""
         points = len(self.store.header["landmarks"])
-        order = self.order(epoch)
+        order, factors = self.order(epoch), self.resample_factors(epoch)
 
         def load(position, index):
-            return self.example(epoch, int(position), int(index))
+            return self.example(epoch, int(position), int(index), float(factors[index]))
 
         def read(position, index):
             frames, labels, keep = tf.numpy_function(load, [position, index], [tf.float32, tf.int32, tf.bool],
@@ -127,6 +137,13 @@ class Batches:
     def _same_signer(self, index, rng):
         pool = self.indices[self.signers[self.indices] == self.signers[index]]
         return int(rng.choice(pool)) if len(pool) > 1 else None
+
+
+def batch_spec(num_features: int) -> dict:
+    """The TensorSpecs of a padded batch (any batch size and length): compiled steps are traced once."""
+    return {"features": tf.TensorSpec([None, None, num_features], tf.float32),
+            "mask": tf.TensorSpec([None, None], tf.bool), "labels": tf.TensorSpec([None, None], tf.int32),
+            "label_lengths": tf.TensorSpec([None], tf.int32), "index": tf.TensorSpec([None], tf.int64)}
 
 
 def _as_dict(features, lengths, labels, label_lengths, index):

@@ -10,20 +10,26 @@ from .metrics import score
 from .run import load_run, per_example_loss
 
 
-def make_eval_step(model, config):
-    """A compiled batch -> (per-sequence loss, greedy tokens) function."""
+def make_eval_step(model, config, num_features: int | None = None):
+    """A compiled batch -> (per-sequence loss, greedy tokens) function; given `num_features`, traced once
+    for every batch shape."""
     import tensorflow as tf
+    from .data import batch_spec
     from .decoding import make_predictor
     predictor = make_predictor(model, config.model)
+    signature = [batch_spec(num_features)] if num_features else None
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, input_signature=signature)
     def eval_step(batch):
         return per_example_loss(model, config, batch, training=False), predictor(batch["features"], batch["mask"])
     return eval_step
 
 
 def score_batches(eval_step, data) -> tuple[dict, list[tuple[int, str, str]]]:
-    """Run every batch of `data` (a data.Batches); -> metric dict with mean loss, (index, target, prediction)."""
+    """Run every batch of `data` (a data.Batches); -> metric dict with mean loss, (index, target, prediction).
+
+    Where the sequences come from more than one metadata file (train.csv phrases, supplemental sentences),
+    `by_source` scores each apart: a sentence and a 3-word phrase are different tasks."""
     from .decoding import decode_rows
     phrases = data.phrases
     rows, losses = [], []
@@ -33,6 +39,11 @@ def score_batches(eval_step, data) -> tuple[dict, list[tuple[int, str, str]]]:
         rows += [(int(i), phrases[i], text) for i, text in zip(batch["index"].numpy(), decode_rows(tokens.numpy()))]
     result = score([t for _, t, _ in rows], [p for _, _, p in rows])
     result["loss"] = float(np.mean(losses)) if losses else float("nan")
+    sources = data.store.sequences.source.to_numpy() if "source" in data.store.sequences else None
+    if sources is not None and len({sources[i] for i, _, _ in rows}) > 1:
+        result["by_source"] = {str(name): score([t for i, t, _ in rows if sources[i] == name],
+                                                [p for i, _, p in rows if sources[i] == name])
+                               for name in sorted({sources[i] for i, _, _ in rows})}
     return result, rows
 
 
@@ -40,18 +51,20 @@ def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -
     """Score a run's checkpoint on one split of a store; writes RUN_DIR/predictions_<split>.csv."""
     from .data import Batches
     from .store import Store
-    config, model, _ = load_run(run_dir, which)
+    config, model, meta = load_run(run_dir, which)
     store = Store(store_path)
     indices = np.arange(len(store)) if split == "all" else store.split(split)
     if len(indices) == 0:
         raise ValueError(f"{store_path}: the {split} split is empty; nothing to evaluate")
     data = Batches(store, indices, config, training=False)
-    result, rows = score_batches(make_eval_step(model, config), data)
+    result, rows = score_batches(make_eval_step(model, config, meta["num_features"]), data)
     path = Path(run_dir) / f"predictions_{split}.csv"
     write_predictions(path, store, rows)
     named = [(int(store.sequences.sequence_id[i]), target, prediction) for i, target, prediction in rows]
+    by_source = {"by_source": result["by_source"]} if "by_source" in result else {}
     return {"score": result["score"], "cer": result["cer"], "sequences": result["sequences"],
-            "characters": result["characters"], "loss": result["loss"], "predictions": str(path), "rows": named}
+            "characters": result["characters"], "loss": result["loss"], **by_source, "predictions": str(path),
+            "rows": named}
 
 
 def write_predictions(path: Path, store, rows) -> None:

@@ -91,19 +91,23 @@ class RunModel:
     def __init__(self, run_dir: str | Path, which: str = "best"):
         from .run import load_run
         from .export import ExportModule
+        import tensorflow as tf
         config, model, _ = load_run(run_dir, which)
         self.module = ExportModule(model, config)
         self.columns = self.module.columns
+        # compiled once for any length (eager, the seq2seq decoder loop ran op by op, seconds per sequence)
+        self._step_tokens = tf.function(self.module.step_tokens, input_signature=[
+            tf.TensorSpec([None, len(self.columns)], tf.float32)])
 
     def read(self, frames) -> Reading:
         columns = to_columns(frames, self.columns)
-        return reading_from_rows(self.module.rows(columns).numpy(), len(columns))
+        return reading_from_rows(self.module.serve(columns)["outputs"].numpy(), len(columns))
 
     def predict(self, frames) -> str:
         return self.read(frames).text
 
     def steps(self, frames) -> np.ndarray:
-        return self.module.step_tokens(to_columns(frames, self.columns)).numpy()
+        return self._step_tokens(to_columns(frames, self.columns)).numpy()
 
 
 def frame_labels(model, frames) -> list[str] | None:

@@ -52,5 +52,8 @@ def load_run(run_dir, which: str = "best"):
     meta, weights, _ = checkpoint.load(path)
     config = RunConfig.from_dict(meta["config"])
     model = build_model(config, meta["num_features"])
-    model.set_weights(weights)
+    try:
+        model.set_weights(weights)
+    except ValueError as error:
+        raise ValueError(f"{path}: its weights do not fit the model its own config builds ({error})") from error
     return config, model, meta

@@ -68,11 +68,7 @@ class Trainer:
         self.store = Store(store_path)
         self.strategy = choose_strategy(strategy_name)
         self.replicas = self.strategy.num_replicas_in_sync
-        train_ids, val_ids = self.store.split("train"), self.store.split("val")
-        if len(train_ids) == 0:
-            raise ValueError(f"{store_path}: the train split is empty; nothing to learn from")
-        if len(val_ids) == 0:
-            raise ValueError(f"{store_path}: the val split is empty; prepare with more signers or a val fraction")
+        train_ids, val_ids = self._splits(store_path)
         self.train_data = Batches(self.store, train_ids, config, training=True)
         self.val_data = Batches(self.store, val_ids, config, training=False)
         self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips)
@@ -91,6 +87,24 @@ class Trainer:
         self.total_steps = self.steps_per_epoch * config.epochs
         self._compile_steps()
 
+    def _splits(self, store_path) -> tuple[np.ndarray, np.ndarray]:
+        """(train, val) sequence indices: the store's splits, with `val_signers` moving val signers into
+        training (0: all of them, for a final model trained on everyone)."""
+        train_ids, val_ids = self.store.split("train"), self.store.split("val")
+        wanted = self.config.val_signers
+        if wanted < -1:
+            raise ValueError(f"val_signers={wanted}: give -1 (the store's val split) or a count >= 0")
+        if wanted >= 0:
+            signers = self.store.sequences.participant_id.to_numpy()
+            keep = np.isin(signers[val_ids], np.unique(signers[val_ids])[:wanted])
+            train_ids, val_ids = np.sort(np.concatenate([train_ids, val_ids[~keep]])), val_ids[keep]
+        if len(train_ids) == 0:
+            raise ValueError(f"{store_path}: the train split is empty; nothing to learn from")
+        if len(val_ids) == 0 and wanted != 0:
+            raise ValueError(f"{store_path}: the val split is empty; prepare with more signers or a val fraction, "
+                             "or train on everyone without validation (--set val_signers=0)")
+        return train_ids, val_ids
+
     def _compile_steps(self):
         import tensorflow as tf
         model, config, optimizer = self.model, self.config, self.optimizer
@@ -104,11 +118,19 @@ class Trainer:
             optimizer.apply_gradients(zip(gradients, model.trainable_variables))
             return loss
 
-        @tf.function(reduce_retracing=True)
+        # one trace for every batch shape; a distributed batch is specified by its distributed dataset
+        from .data import batch_spec
+        if self.replicas == 1:
+            signature = [batch_spec(self.layout.num_features)]
+        else:
+            signature = [self.distribute(self.train_data.dataset(0)).element_spec]
+
+        @tf.function(reduce_retracing=True, input_signature=signature)
         def train_step(batch):
             losses = self.strategy.run(replica_train, args=(batch,))
             return self.strategy.reduce("SUM", losses, axis=None)
-        self.train_step, self.eval_step = train_step, make_eval_step(model, config)
+        self.train_step = train_step
+        self.eval_step = make_eval_step(model, config, self.layout.num_features)
 
     def distribute(self, dataset):
         return self.strategy.experimental_distribute_dataset(dataset) if self.replicas > 1 else dataset
@@ -124,7 +146,10 @@ class Trainer:
     def restore(self, path) -> dict:
         from . import checkpoint
         meta, weights, optimizer_state = checkpoint.load(path)
-        self.model.set_weights(weights)
+        try:
+            self.model.set_weights(weights)
+        except ValueError as error:
+            raise ValueError(f"{path}: its weights do not fit the model its own config builds ({error})") from error
         for variable, value in zip(self.optimizer.variables, optimizer_state):
             variable.assign(value)
         return meta["state"]
@@ -177,22 +202,32 @@ class Trainer:
         return result
 
     def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
-        """Validate, log a row, show a few predictions, refresh the plot, save last (and best)."""
+        """Validate, log a row, show a few predictions, refresh the plot, save last (and best). Without a
+        val split (val_signers=0) every checkpoint is the best so far."""
         from .visualize import plot_progress
-        result, rows = score_batches(self.eval_step, self.val_data)
+        validating = len(self.val_data.indices) > 0
+        result, rows = score_batches(self.eval_step, self.val_data) if validating else ({}, [])
         row = {"step": state["step"], "epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
                "train_loss": round(float(np.mean(running)), 5) if running else "",
-               "val_loss": round(result["loss"], 5), "val_score": round(result["score"], 5),
-               "val_cer": round(result["cer"], 5), "lr": f"{rate:.3e}"}
+               **{f"val_{k}": round(result[k], 5) if validating else "" for k in ("loss", "score", "cer")},
+               "lr": f"{rate:.3e}"}
         _append_csv(self.run_dir / "metrics.csv", row)
-        print(f"\nstep {row['step']} epoch {row['epoch']}: val score {row['val_score']:.4f} "
-              f"cer {row['val_cer']:.4f} loss {row['val_loss']:.4f}")
+        # the best checkpoint is chosen on train.csv phrases where supplemental sentences are mixed in
+        chosen = result.get("by_source", {}).get("train", result).get("score")
+        if validating:
+            print(f"\nstep {row['step']} epoch {row['epoch']}: val score {row['val_score']:.4f} "
+                  f"cer {row['val_cer']:.4f} loss {row['val_loss']:.4f}")
+            for source, part in result.get("by_source", {}).items():
+                print(f"  {source}: val score {part['score']:.4f} over {part['sequences']} sequences")
+        else:
+            print(f"\nstep {row['step']} epoch {row['epoch']}: no validation (val_signers=0), train loss "
+                  f"{row['train_loss']}")
         for _, target, prediction in rows[:: max(1, len(rows) // 4)][:4]:
             print(f"  target {target!r:34} prediction {prediction!r}")
         plot_progress(self.run_dir / "metrics.csv", self.run_dir / "progress.png")
         best = state["best_score"]
-        if best is None or result["score"] > best:
-            state["best_score"] = result["score"]
+        if not validating or best is None or chosen > best:
+            state["best_score"] = chosen
             self.save("best", state)
         self.save("last", state)
         return {**row, "best_score": state["best_score"]}
