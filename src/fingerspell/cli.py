@@ -451,3 +451,10 @@ def main(argv=None) -> int:
     except (DataError, FileExistsError, FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"fingerspell {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("tensorflow", "keras"):
+            raise
+        print(f"fingerspell {args.command}: error: this needs TensorFlow, which this install lacks (reading "
+              f"with an exported model does not): pip install 'fingerspell[cpu]', or 'fingerspell[gpu]' on an "
+              f"NVIDIA GPU machine", file=sys.stderr)
+        return 2

@@ -1,4 +1,6 @@
-"""`fingerspell evaluate RUN_DIR --data STORE --split val|test`: the competition score of a checkpoint."""
+"""`fingerspell evaluate RUN_DIR --data STORE --split val|test`: the competition score of a checkpoint.
+
+TensorFlow is imported only where a checkpoint is scored: an exported model is scored with LiteRT alone."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from .metrics import score
-from .run import load_run, per_example_loss
 
 
 def make_eval_step(model, config, num_features: int | None = None):
@@ -16,6 +17,7 @@ def make_eval_step(model, config, num_features: int | None = None):
     import tensorflow as tf
     from .data import batch_spec
     from .decoding import make_predictor
+    from .run import per_example_loss
     predictor = make_predictor(model, config.model)
     signature = [batch_spec(num_features)] if num_features else None
 
@@ -50,6 +52,7 @@ def score_batches(eval_step, data) -> tuple[dict, list[tuple[int, str, str]]]:
 def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -> dict:
     """Score a run's checkpoint on one split of a store; writes RUN_DIR/predictions_<split>.csv."""
     from .data import Batches
+    from .run import load_run
     from .store import Store
     config, model, meta = load_run(run_dir, which)
     store = Store(store_path)
