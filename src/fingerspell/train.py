@@ -139,7 +139,8 @@ class Trainer:
     def save(self, name: str, state: dict) -> None:
         from . import checkpoint
         meta = {"config": self.config.to_dict(), "state": state, "landmarks": self.store.header["landmarks"],
-                "num_features": self.layout.num_features, "parameters": count_parameters(self.model)}
+                "num_features": self.layout.num_features, "parameters": count_parameters(self.model),
+                "rng_state": [v.numpy().tolist() for v in self._seed_states()]}
         checkpoint.save(self.run_dir / f"{name}.npz", meta, self.model.get_weights(),
                         [v.numpy() for v in self.optimizer.variables])
 
@@ -152,7 +153,16 @@ class Trainer:
             raise ValueError(f"{path}: its weights do not fit the model its own config builds ({error})") from error
         for variable, value in zip(self.optimizer.variables, optimizer_state):
             variable.assign(value)
+        states = self._seed_states()
+        if len(meta.get("rng_state", [])) == len(states):  # dropout continues where it stopped
+            for variable, value in zip(states, meta["rng_state"]):
+                variable.assign(np.asarray(value, dtype=variable.dtype))
         return meta["state"]
+
+    def _seed_states(self) -> list:
+        """The random-generator states of the model's dropout layers: model state that is not a weight."""
+        weights = {id(w) for w in self.model.weights}
+        return [v for v in self.model.variables if id(v) not in weights]
 
     # --- the loop ---------------------------------------------------------------------------------
     def fit(self, minutes: float | None = None, resume: bool = False, progress: bool = True) -> dict:
