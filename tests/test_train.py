@@ -33,7 +33,7 @@ def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_pat
             "--learning-rate", "3e-3"] + [a for s in TINY for a in ("--set", s)]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert result["replicas"] == 1 and result["parameters"] > 1000
+    assert result["replicas"] == 1 and result["parameters"] > 1000 and result["global_batch"] == 16
     metrics = pd.read_csv(run / "metrics.csv")
     assert len(metrics) >= 3 and list(metrics.columns[:3]) == ["step", "epoch", "elapsed_s"]
     assert metrics.train_loss.iloc[-1] < metrics.train_loss.iloc[0]  # it learns something
@@ -146,6 +146,9 @@ def test_mirrored_strategy_on_two_logical_cpus(tiny_store, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["replicas"] == 2 and np.isfinite(summary["val_loss"])
+    # batch_size is per replica; the peak learning rate follows the global batch (linear scaling)
+    assert summary["global_batch"] == 2 * 16
+    assert summary["peak_learning_rate"] == pytest.approx(2 * preset("ctc").learning_rate)
 
 
 def test_mixed_precision_path_trains_with_finite_loss(tiny_store, tmp_path):

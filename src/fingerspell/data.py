@@ -40,8 +40,11 @@ def encode_labels(phrase: str, model: str, max_target: int) -> tuple[list[int], 
 class Batches:
     """tf.data batches of one split of a store."""
 
-    def __init__(self, store: Store, indices, config: RunConfig, training: bool):
+    def __init__(self, store: Store, indices, config: RunConfig, training: bool, batch_size: int | None = None):
+        """`batch_size`: the global batch (default `config.batch_size`; training over several replicas
+        passes `config.batch_size` times their number)."""
         self.store, self.config, self.training = store, config, training
+        self.batch_size = batch_size or config.batch_size
         self.indices = np.asarray(indices, dtype=np.int64)
         self.layout = FeatureLayout.from_names(store.header["landmarks"], config.lips)
         self.frames = store.sequences.frames.to_numpy()
@@ -63,9 +66,9 @@ class Batches:
         rng = np.random.default_rng([self.config.seed, epoch, 0])
         shuffled = rng.permutation(self.indices)
         length = np.minimum(self.frames * self.resample_factors(epoch), self.config.max_frames)
-        size = self.config.batch_size * BUCKET_BATCHES
+        size = self.batch_size * BUCKET_BATCHES
         buckets = [sorted(shuffled[i:i + size], key=lambda k: length[k]) for i in range(0, len(shuffled), size)]
-        batches = [b[i:i + self.config.batch_size] for b in buckets for i in range(0, len(b), self.config.batch_size)]
+        batches = [b[i:i + self.batch_size] for b in buckets for i in range(0, len(b), self.batch_size)]
         return np.concatenate([batches[i] for i in rng.permutation(len(batches))]) if batches else shuffled
 
     def example(self, epoch: int, position: int, index: int, resample_factor: float | None = None):
@@ -131,7 +134,7 @@ class Batches:
             return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
         data = data.map(to_features, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
-        data = data.padded_batch(self.config.batch_size, padding_values=(0.0, 0, pad, 0, np.int64(0)))
+        data = data.padded_batch(self.batch_size, padding_values=(0.0, 0, pad, 0, np.int64(0)))
         return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
 
     def _same_signer(self, index, rng):

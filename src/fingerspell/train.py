@@ -69,7 +69,10 @@ class Trainer:
         self.strategy = choose_strategy(strategy_name)
         self.replicas = self.strategy.num_replicas_in_sync
         train_ids, val_ids = self._splits(store_path)
-        self.train_data = Batches(self.store, train_ids, config, training=True)
+        # batch_size is per replica: the global batch grows with the replicas, and the peak learning rate
+        # with it (the linear scaling rule), so one recipe holds on 1 or 8 GPUs
+        self.global_batch = config.batch_size * self.replicas
+        self.train_data = Batches(self.store, train_ids, config, training=True, batch_size=self.global_batch)
         self.val_data = Batches(self.store, val_ids, config, training=False)
         self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips)
         if config.mixed_precision not in ("auto", "on", "off"):
@@ -83,7 +86,7 @@ class Trainer:
             optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "embeddings"])
             self.optimizer = keras.optimizers.LossScaleOptimizer(optimizer) if self.mixed else optimizer
             self.optimizer.build(self.model.trainable_variables)
-        self.steps_per_epoch = max(1, math.ceil(len(train_ids) / config.batch_size))
+        self.steps_per_epoch = max(1, math.ceil(len(train_ids) / self.global_batch))
         self.total_steps = self.steps_per_epoch * config.epochs
         self._compile_steps()
 
@@ -183,7 +186,7 @@ class Trainer:
             for batch in self.distribute(dataset):
                 state["elapsed"] = elapsed_before + time.monotonic() - started
                 fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget if budget else 0.0)
-                rate = learning_rate(self.config, fraction)
+                rate = learning_rate(self.config, fraction) * self.replicas
                 self.optimizer.learning_rate.assign(rate)
                 running.append(float(self.train_step(batch)))
                 state["step"] += 1
@@ -209,6 +212,7 @@ class Trainer:
         result["skipped_too_long_for_ctc"] = len(self.train_data.skipped.too_long_for_ctc)
         result["clipped_targets"] = len(self.train_data.skipped.clipped_targets)
         result["replicas"], result["parameters"] = self.replicas, count_parameters(self.model)
+        result["global_batch"], result["peak_learning_rate"] = self.global_batch, self.config.learning_rate * self.replicas
         return result
 
     def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
