@@ -197,3 +197,23 @@ def test_val_signers_moves_validation_signers_into_training(tiny_store, tmp_path
     assert checkpoint.load(tmp_path / "all" / "best.npz")[0]["state"]["step"] == summary["step"] > 0
     with pytest.raises(ValueError, match="val_signers"):
         Trainer(tiny_store, tmp_path / "bad", config.replace(val_signers=-2))
+
+
+def test_hand_frames_filter_leaves_out_and_counts_sequences_signed_out_of_view(tiny_store, tmp_path):
+    store = Store(tiny_store)
+    train_ids = store.split("train")
+    counts = store.hand_frames()
+    first = int(train_ids[0])
+    frames = store[first]
+    wrists = [store.header["landmarks"].index(n) for n in ("left_hand_0", "right_hand_0")]
+    assert counts[first] == np.isfinite(frames[:, wrists, 0]).any(axis=1).sum()
+    assert (tiny_store / "hand_frames.npy").is_file() and (store.hand_frames() == counts).all()
+    ratio = counts[train_ids] / store.sequences.phrase.str.len().to_numpy()[train_ids]
+    threshold = float(np.median(ratio))
+    config = preset("ctc").with_settings(TINY + [f"min_hand_frames_per_char={threshold}"])
+    trainer = Trainer(tiny_store, tmp_path / "run", config)
+    kept = trainer.train_data.indices
+    assert trainer.dropped_few_hand_frames == (ratio <= threshold).sum() > 0
+    assert len(kept) == len(train_ids) - trainer.dropped_few_hand_frames
+    assert (counts[kept] > threshold * store.sequences.phrase.str.len().to_numpy()[kept]).all()
+    assert preset("ctc", "full").min_hand_frames_per_char == 2.0 and preset("ctc").min_hand_frames_per_char == 0

@@ -291,3 +291,27 @@ class Store:
 
     def batch(self, indices) -> list[np.ndarray]:
         return [self[int(i)] for i in indices]
+
+    def hand_frames(self) -> np.ndarray:
+        """(len(store),) int: per sequence, the frames in which either hand's wrist was detected. Counted
+        once, in chunks (only the two wrist columns are read), and kept in STORE/hand_frames.npy."""
+        cache = self.path / "hand_frames.npy"
+        if cache.is_file():
+            counts = np.load(cache, allow_pickle=False)
+            if counts.shape == (len(self),):
+                return counts
+        names = self.header["landmarks"]
+        wrists = [names.index(n) for n in ("left_hand_0", "right_hand_0") if n in names]
+        seen = np.zeros(len(self.landmarks), dtype=bool)
+        for start in range(0, len(seen), 1 << 20):
+            block = self.landmarks[start:start + (1 << 20), wrists, 0]
+            seen[start:start + len(block)] = np.isfinite(block).any(axis=1)
+        cumulative = np.concatenate([[0], np.cumsum(seen, dtype=np.int64)])
+        counts = cumulative[self._offset + self._frames] - cumulative[self._offset]
+        try:  # a read-only store is counted again next time
+            tmp = self.path / "hand_frames.tmp.npy"
+            np.save(tmp, counts)
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+        return counts

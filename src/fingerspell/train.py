@@ -10,6 +10,7 @@ import contextlib
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -101,6 +102,14 @@ class Trainer:
             signers = self.store.sequences.participant_id.to_numpy()
             keep = np.isin(signers[val_ids], np.unique(signers[val_ids])[:wanted])
             train_ids, val_ids = np.sort(np.concatenate([train_ids, val_ids[~keep]])), val_ids[keep]
+        self.dropped_few_hand_frames = 0
+        if self.config.min_hand_frames_per_char > 0 and len(train_ids):
+            needed = self.store.sequences.phrase.str.len().to_numpy()[train_ids] * self.config.min_hand_frames_per_char
+            keep = self.store.hand_frames()[train_ids] > needed
+            self.dropped_few_hand_frames = int((~keep).sum())
+            train_ids = train_ids[keep]
+            print(f"left out {self.dropped_few_hand_frames} training sequences with no more than "
+                  f"{self.config.min_hand_frames_per_char:g} hand frames per character", file=sys.stderr)
         if len(train_ids) == 0:
             raise ValueError(f"{store_path}: the train split is empty; nothing to learn from")
         if len(val_ids) == 0 and wanted != 0:
@@ -210,6 +219,7 @@ class Trainer:
         else:  # validated at this very step already: just record the finished epoch
             self.save("last", state)
         result["skipped_too_long_for_ctc"] = len(self.train_data.skipped.too_long_for_ctc)
+        result["dropped_few_hand_frames"] = self.dropped_few_hand_frames
         result["clipped_targets"] = len(self.train_data.skipped.clipped_targets)
         result["replicas"], result["parameters"] = self.replicas, count_parameters(self.model)
         result["global_batch"], result["peak_learning_rate"] = self.global_batch, self.config.learning_rate * self.replicas
