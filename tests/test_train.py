@@ -217,3 +217,18 @@ def test_hand_frames_filter_leaves_out_and_counts_sequences_signed_out_of_view(t
     assert len(kept) == len(train_ids) - trainer.dropped_few_hand_frames
     assert (counts[kept] > threshold * store.sequences.phrase.str.len().to_numpy()[kept]).all()
     assert preset("ctc", "full").min_hand_frames_per_char == 2.0 and preset("ctc").min_hand_frames_per_char == 0
+
+
+def test_weight_average_is_what_validation_and_the_best_checkpoint_get(tiny_store, tmp_path):
+    config = preset("ctc").with_settings(TINY + ["ema_decay=0.5", "epochs=1"])
+    trainer = Trainer(tiny_store, tmp_path / "run", config)
+    trainer.fit(progress=False)  # one validation, at the last step: best is that step's average
+    best, last = (checkpoint.load(tmp_path / "run" / f"{n}.npz")[1] for n in ("best", "last"))
+    with trainer.averaged_weights():
+        averaged = trainer.model.get_weights()
+    for x, y in zip(best, averaged):
+        np.testing.assert_array_equal(x, y)
+    for x, y in zip(last, trainer.model.get_weights()):  # the training weights are back after the block
+        np.testing.assert_array_equal(x, y)
+    assert any(not np.array_equal(x, y) for x, y in zip(best, last))
+    assert preset("ctc", "full").ema_decay == 0.999 and preset("ctc").ema_decay == 0

@@ -37,6 +37,9 @@ class RunConfig:
     # the seed notebook's rule for real data, 2, is the `full` preset's): a phrase signed while the hands are
     # mostly undetected teaches noise
     min_hand_frames_per_char: float = 0.0
+    # weights' exponential moving average, used for validation, the best checkpoint and so export (0 = off;
+    # the `full` preset's 0.999 averages about the last 1,000 steps, longer than a cpu-budget run)
+    ema_decay: float = 0.0
     seed: int = 0
     mixed_precision: str = "auto"  # float16 compute: "auto" = on a GPU only, "on", "off"
 
@@ -121,4 +124,4 @@ def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
     return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6,
                                                   ff_mult=2, dropout=0.2, time_stride=2),
                      max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400,
-                     min_hand_frames_per_char=2.0)
+                     min_hand_frames_per_char=2.0, ema_decay=0.999)

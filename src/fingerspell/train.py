@@ -83,7 +83,9 @@ class Trainer:
         with self.strategy.scope(), _policy("mixed_float16" if self.mixed else None):
             self.model = build_model(config, self.layout.num_features)
             optimizer = keras.optimizers.AdamW(learning_rate=config.learning_rate, weight_decay=config.weight_decay,
-                                               global_clipnorm=config.grad_clip)
+                                               global_clipnorm=config.grad_clip, use_ema=config.ema_decay > 0,
+                                               ema_momentum=config.ema_decay or 0.99)
+            self._adamw = optimizer
             optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "embeddings"])
             self.optimizer = keras.optimizers.LossScaleOptimizer(optimizer) if self.mixed else optimizer
             self.optimizer.build(self.model.trainable_variables)
@@ -171,6 +173,23 @@ class Trainer:
                 variable.assign(np.asarray(value, dtype=variable.dtype))
         return meta["state"]
 
+    @contextlib.contextmanager
+    def averaged_weights(self):
+        """With `ema_decay` > 0, the model holds the weights' moving average inside the block (validation,
+        the best checkpoint), and its training weights again after it."""
+        if not self._adamw.use_ema:
+            yield
+            return
+        variables = self.model.trainable_variables
+        training = [v.numpy() for v in variables]
+        for variable, average in zip(variables, self._adamw._model_variables_moving_average):
+            variable.assign(average)
+        try:
+            yield
+        finally:
+            for variable, value in zip(variables, training):
+                variable.assign(value)
+
     def _seed_states(self) -> list:
         """The random-generator states of the model's dropout layers: model state that is not a weight."""
         weights = {id(w) for w in self.model.weights}
@@ -230,7 +249,8 @@ class Trainer:
         val split (val_signers=0) every checkpoint is the best so far."""
         from .visualize import plot_progress
         validating = len(self.val_data.indices) > 0
-        result, rows = score_batches(self.eval_step, self.val_data) if validating else ({}, [])
+        with self.averaged_weights():
+            result, rows = score_batches(self.eval_step, self.val_data) if validating else ({}, [])
         row = {"step": state["step"], "epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
                "train_loss": round(float(np.mean(running)), 5) if running else "",
                **{f"val_{k}": round(result[k], 5) if validating else "" for k in ("loss", "score", "cer")},
@@ -252,8 +272,9 @@ class Trainer:
         best = state["best_score"]
         if not validating or best is None or chosen > best:
             state["best_score"] = chosen
-            self.save("best", state)
-        self.save("last", state)
+            with self.averaged_weights():  # what was validated is what export and evaluate get
+                self.save("best", state)
+        self.save("last", state)  # the raw weights (and their average, in the optimizer state) to resume
         return {**row, "best_score": state["best_score"]}
 
 
