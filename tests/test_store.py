@@ -139,6 +139,9 @@ def test_kill_during_prepare_resumes_without_redoing_done_files(tiny_dataset, ti
     with pytest.raises(DataError, match="not a complete store"):
         Store(tmp_path / "s")
     monkeypatch.setattr(store_module, "convert_file", real)
+    for other in ({"dtype": "float16"}, {"lips": True}):  # finished parts must not mix with other kinds
+        with pytest.raises(DataError, match=f"{next(iter(other))} was"):
+            prepare(tiny_dataset, tmp_path / "s", progress=False, **other)
     report = prepare(tiny_dataset, tmp_path / "s", progress=False)
     assert report.files_reused == 1 and report.files_converted == 2 and report.sequences == 140
     # the splits (phrase-disjoint ones included) are made at assembly, so a resumed store splits like a fresh one

@@ -178,6 +178,8 @@ def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_
     indices = store_landmarks(lips)
     parts = store_dir / PARTS_DIR
     parts.mkdir(parents=True, exist_ok=True)
+    _check_part_options(parts, {"data_dir": str(data_dir.resolve()), "lips": bool(lips), "dtype": str(dtype),
+                                "skip_bad": bool(skip_bad)})
     jobs, reused = [], 0
     groups = sorted(rows.groupby("file", sort=True), key=lambda g: (g[1].source.iloc[0] != "train", g[0]))
     for number, (file, group) in enumerate(groups):
@@ -204,13 +206,31 @@ def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_
     return report
 
 
+def _check_part_options(parts: Path, options: dict) -> None:
+    """A resumed prepare must convert like the run that wrote the finished parts: the first run records
+    its options, a later one with other options stops before mixing two kinds of parts in one store."""
+    recorded = parts / "options.json"
+    if recorded.is_file():
+        before = json.loads(recorded.read_text(encoding="utf-8"))
+        changed = {k: (before.get(k), v) for k, v in options.items() if before.get(k) != v}
+        if changed:
+            said = ", ".join(f"{k} was {old!r}, now {new!r}" for k, (old, new) in changed.items())
+            raise DataError(f"an interrupted prepare left parts written with other options ({said}); resume "
+                            f"with the same options, or remove {parts} to start over", parts.parent)
+    elif any(parts.glob("[0-9]*.json")):
+        raise DataError(f"parts of an interrupted prepare without a record of their options; remove {parts} "
+                        "to start over", parts.parent)
+    else:
+        _atomic_json(recorded, options)
+
+
 def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val_fraction, test_fraction,
               seed, data_dir, phrase_disjoint) -> PrepareReport:
     """Join the parts into landmarks.npy + sequences.csv, then write header.json last.
 
     The splits are computed here, not in the parts, so a resumed run splits exactly like a fresh one.
     """
-    parts = sorted((store_dir / PARTS_DIR).glob("*.json"))
+    parts = sorted((store_dir / PARTS_DIR).glob("[0-9]*.json"))  # not options.json
     records, total = [], 0
     problems = list(problems)
     for part in parts:
