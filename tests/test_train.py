@@ -232,3 +232,9 @@ def test_weight_average_is_what_validation_and_the_best_checkpoint_get(tiny_stor
         np.testing.assert_array_equal(x, y)
     assert any(not np.array_equal(x, y) for x, y in zip(best, last))
     assert preset("ctc", "full").ema_decay == 0.999 and preset("ctc").ema_decay == 0
+
+
+def test_full_preset_reads_the_lips_and_says_how_to_prepare_for_them(tiny_store, tmp_path):
+    assert preset("ctc", "full").lips and preset("ctc", "full").augment.rotate_degrees == 30
+    with pytest.raises(ValueError, match="prepare the store with --lips"):
+        train(tiny_store, tmp_path / "run", preset_name="full", epochs=1, progress=False)

@@ -124,4 +124,7 @@ def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
     return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6,
                                                   ff_mult=2, dropout=0.2, time_stride=2),
                      max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400,
-                     min_hand_frames_per_char=2.0, ema_decay=0.999)
+                     min_hand_frames_per_char=2.0, ema_decay=0.999,
+                     # as the 1st and 2nd place solutions: face points in (the lips: prepare --lips) and
+                     # rotations up to 30 degrees (README: the full preset next to the winners)
+                     lips=True, augment=AugmentConfig(rotate_degrees=30.0))

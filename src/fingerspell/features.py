@@ -44,7 +44,8 @@ class FeatureLayout:
         def find(wanted):
             missing = [w for w in wanted if w not in position]
             if missing:
-                raise ValueError(f"the input lacks landmarks {missing[:4]} that the features need")
+                hint = " (the lips: prepare the store with --lips, or --set lips=false)" if lips else ""
+                raise ValueError(f"the input lacks landmarks {missing[:4]} that the features need{hint}")
             return tuple(position[w] for w in wanted)
         return cls(left_hand=find([f"left_hand_{i}" for i in range(HAND_POINTS)]),
                    right_hand=find([f"right_hand_{i}" for i in range(HAND_POINTS)]),
