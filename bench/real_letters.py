@@ -7,7 +7,7 @@ words of real_letters.WORDS, through the exported .tflite exactly as `fingerspel
 each signer's score (the competition metric) and CER, example readings, and the mean over the four.
 
     python bench/real_letters.py [--minutes 10] [--sequences 3000] [--signers 94] [--seed 1234] [--out DIR]
-        [--held-out borisgraudt,siruyy,spoken_to_signed,openasl] [--data ../shared/data]
+        [--held-out borisgraudt,siruyy,spoken_to_signed,openasl] [--data ../shared/data] [--set KEY=VALUE]
 
 Needs ../shared/data/real_letters and, for the openasl photos, the video environment (`fingerspell
 setup-video`) to extract their landmarks once.
@@ -55,8 +55,9 @@ def held_out_run(name: str, args, out: Path) -> dict:
         prepare(data, store, workers=2, progress=False)
     trained = {}
     if not (run_dir / "best.npz").is_file():
+        settings = [a for setting in args.set for a in ("--set", setting)]
         trained = json.loads(run("train", str(store), "--run", str(run_dir), "--minutes", str(args.minutes),
-                                 "--quiet"))
+                                 "--quiet", *settings))
     if not (export / "model.tflite").is_file():
         run("export", str(run_dir), "-o", str(export))
     synthetic = json.loads(run("evaluate", str(export / "model.tflite"), "--data", str(store), "--split", "test",
@@ -80,9 +81,12 @@ def main() -> None:
     parser.set_defaults(signers=94)
     parser.add_argument("--held-out", default=",".join(SIGNERS))
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a training setting for every model (as `fingerspell train --set`), e.g. palm_frame=true")
     args = parser.parse_args()
     out = Path(args.out)
     report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
+              "settings": args.set,
               "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed},
               "signers": {}}
     for name in args.held_out.split(","):

@@ -72,3 +72,25 @@ def test_length_cap_by_resampling(frames, expected):
 def test_layout_names_a_missing_landmark():
     with pytest.raises(ValueError, match="lacks landmarks"):
         FeatureLayout.from_names(NAMES[:30])
+
+
+def test_palm_frame_features_do_not_change_when_the_hand_rolls_in_the_image():
+    """With `palm_frame`, the hand turned to its palm direction is the same at any in-plane roll of the hand;
+    the direction itself turns with it (it tells H from U), and the image-frame features do change."""
+    layout = FeatureLayout.from_names(NAMES, palm_frame=True)
+    base = _sequence()
+    rolled = base.copy()
+    hand = list(layout.right_hand)
+    wrist = base[:, hand[:1], :2]
+    angle = np.radians(35.0)
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
+    rolled[:, hand, :2] = wrist + (base[:, hand, :2] - wrist) @ turn.T
+    a, b = compute_features(base, layout, 256).numpy(), compute_features(rolled, layout, 256).numpy()
+    assert a.shape == (40, layout.num_features) == (40, LAYOUT.num_features + 44) and np.isfinite(a).all()
+    turned = slice(LAYOUT.num_features, LAYOUT.num_features + 42)
+    np.testing.assert_allclose(a[:, turned], b[:, turned], atol=1e-4)
+    direction = slice(LAYOUT.num_features + 42, None)
+    seen = np.isfinite(base[:, hand[0], 0])
+    np.testing.assert_allclose(b[seen, direction], a[seen, direction] @ turn.T, atol=1e-4)
+    assert not np.allclose(a[seen, :42], b[seen, :42], atol=1e-3)
+    np.testing.assert_array_equal(a[:, :LAYOUT.num_features], compute_features(base, LAYOUT, 256).numpy())

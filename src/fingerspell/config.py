@@ -22,6 +22,7 @@ class RunConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     max_frames: int = 256  # longer sequences are resampled to this many frames
     lips: bool = False
+    palm_frame: bool = False  # add the hand turned to its own palm direction (features.palm_frame_features)
     batch_size: int = 32
     learning_rate: float = 2e-3
     weight_decay: float = 0.01

@@ -46,7 +46,7 @@ class Batches:
         self.store, self.config, self.training = store, config, training
         self.batch_size = batch_size or config.batch_size
         self.indices = np.asarray(indices, dtype=np.int64)
-        self.layout = FeatureLayout.from_names(store.header["landmarks"], config.lips)
+        self.layout = FeatureLayout.from_names(store.header["landmarks"], config.lips, config.palm_frame)
         self.frames = store.sequences.frames.to_numpy()
         self.phrases = store.sequences.phrase.tolist()
         self.signers = store.sequences.participant_id.to_numpy()

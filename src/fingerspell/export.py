@@ -34,7 +34,8 @@ class ExportModule(tf.Module):
         self._run_model = lambda features, mask: model(features, mask, training=False)
         self._greedy = lambda features, mask: model.greedy(features, mask)
         self.columns = selected_columns(config.lips)
-        self.layout = FeatureLayout.from_names(input_landmark_names(config.lips), config.lips)
+        self.layout = FeatureLayout.from_names(input_landmark_names(config.lips), config.lips,
+                                              config.palm_frame)
 
     def features(self, inputs):
         """inputs (frames, C) -> features (1, frames', F) and an all-true mask, never empty."""

@@ -36,9 +36,10 @@ class FeatureLayout:
     left_arm: tuple[int, ...]
     right_arm: tuple[int, ...]
     lips: tuple[int, ...]
+    palm_frame: bool = False  # also the hand turned to its own palm direction (see palm_frame_features)
 
     @classmethod
-    def from_names(cls, names: list[str], lips: bool = False) -> "FeatureLayout":
+    def from_names(cls, names: list[str], lips: bool = False, palm_frame: bool = False) -> "FeatureLayout":
         position = {n: i for i, n in enumerate(names)}
 
         def find(wanted):
@@ -51,12 +52,12 @@ class FeatureLayout:
                    right_hand=find([f"right_hand_{i}" for i in range(HAND_POINTS)]),
                    left_arm=find([f"pose_{i}" for i in ARM_POINTS["left"]]),
                    right_arm=find([f"pose_{i}" for i in ARM_POINTS["right"]]),
-                   lips=find([f"face_{i}" for i in LIP_POINTS]) if lips else ())
+                   lips=find([f"face_{i}" for i in LIP_POINTS]) if lips else (), palm_frame=palm_frame)
 
     @property
     def num_features(self) -> int:
         points = 2 * HAND_POINTS + len(self.left_arm) + len(self.lips)
-        return 2 * HAND_POINTS + 2 * points + 1
+        return 2 * HAND_POINTS + 2 * points + 1 + (2 * HAND_POINTS + 2 if self.palm_frame else 0)
 
 
 def input_landmark_names(lips: bool = False) -> list[str]:
@@ -132,10 +133,30 @@ def compute_features(landmarks: tf.Tensor, layout: FeatureLayout, max_frames: in
     detected = _nan_mean(tf.cast(tf.math.is_finite(hand[:, :, 0]), tf.float32), axis=1)[:, None]
 
     frames = tf.shape(landmarks)[0]
-    features = tf.concat([tf.reshape(local, [frames, -1]), tf.reshape(relative, [frames, -1]), detected], axis=1)
+    parts = [tf.reshape(local, [frames, -1]), tf.reshape(relative, [frames, -1]), detected]
+    if layout.palm_frame:
+        turned, direction = palm_frame_features(local)
+        parts += [tf.reshape(turned, [frames, -1]), direction]
+    features = tf.concat(parts, axis=1)
     features = tf.reshape(features, [frames, layout.num_features])  # a static width, for the converter
     features = tf.where(tf.math.is_finite(features), features, 0.0)
     return resample(features, max_frames)
+
+
+def palm_frame_features(local: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """local `(frames, 21, 2)` (wrist at the origin, palm lengths) -> the hand turned per frame so that its
+    palm (wrist -> middle knuckle) points up, `(frames, 21, 2)`, and that direction `(frames, 2)`.
+
+    The turned hand is the same for a signer or camera that rolls the hand in the image plane, so the
+    handshape does not have to be learned at every angle; the direction keeps what tells H from U or
+    P from K apart."""
+    palm = local[:, MIDDLE_KNUCKLE]
+    length = tf.norm(palm, axis=-1, keepdims=True)
+    up = tf.where(length > 1e-6, palm / tf.maximum(length, 1e-6), tf.constant([[0.0, -1.0]]))  # image y is down
+    up = tf.where(tf.math.is_finite(length), up, float("nan"))  # an unseen hand has no direction (-> 0)
+    across = tf.stack([-up[:, 1], up[:, 0]], axis=-1)
+    turned = tf.stack([tf.reduce_sum(local * across[:, None], -1), -tf.reduce_sum(local * up[:, None], -1)], -1)
+    return turned, up
 
 
 def resample(features: tf.Tensor, max_frames: int) -> tf.Tensor:

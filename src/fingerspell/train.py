@@ -75,7 +75,7 @@ class Trainer:
         self.global_batch = config.batch_size * self.replicas
         self.train_data = Batches(self.store, train_ids, config, training=True, batch_size=self.global_batch)
         self.val_data = Batches(self.store, val_ids, config, training=False)
-        self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips)
+        self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips, config.palm_frame)
         if config.mixed_precision not in ("auto", "on", "off"):
             raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
         self.mixed = config.mixed_precision == "on" or (
