@@ -178,8 +178,8 @@ def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_
     indices = store_landmarks(lips)
     parts = store_dir / PARTS_DIR
     parts.mkdir(parents=True, exist_ok=True)
-    _check_part_options(parts, {"data_dir": str(data_dir.resolve()), "lips": bool(lips), "dtype": str(dtype),
-                                "skip_bad": bool(skip_bad)})
+    # not skip_bad: a part written without it is whole, so "fix it with --skip-bad and resume" is fine
+    _check_part_options(parts, {"data_dir": str(data_dir.resolve()), "lips": bool(lips), "dtype": str(dtype)})
     jobs, reused = [], 0
     groups = sorted(rows.groupby("file", sort=True), key=lambda g: (g[1].source.iloc[0] != "train", g[0]))
     for number, (file, group) in enumerate(groups):
