@@ -1,10 +1,12 @@
 """Install cases: reading needs no TensorFlow; training takes exactly one TensorFlow distribution per case."""
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
-from packaging.requirements import Requirement
+import pytest
+
+tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+Requirement = pytest.importorskip("packaging.requirements").Requirement
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 TENSORFLOWS = {"tensorflow", "tensorflow-cpu"}
