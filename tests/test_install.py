@@ -38,8 +38,10 @@ def _without_tensorflow(*args):
 
 
 def test_reading_works_without_tensorflow_and_training_says_what_to_install(tiny_dataset, tiny_store, tmp_path):
+    import shutil
     from fingerspell.inference import BUNDLED_MODEL
-    scored = _without_tensorflow("evaluate", str(BUNDLED_MODEL / "model.tflite"), "--data", str(tiny_store),
+    model = shutil.copytree(BUNDLED_MODEL, tmp_path / "model")  # evaluate writes its predictions beside the model
+    scored = _without_tensorflow("evaluate", str(model / "model.tflite"), "--data", str(tiny_store),
                                  "--split", "test", "--json")
     assert scored.returncode == 0 and '"score"' in scored.stdout, scored.stderr[-2000:]
     trained = _without_tensorflow("train", str(tiny_store), "--run", str(tmp_path / "run"), "--epochs", "1")
