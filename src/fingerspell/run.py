@@ -52,8 +52,13 @@ def load_run(run_dir, which: str = "best"):
     meta, weights, _ = checkpoint.load(path)
     config = RunConfig.from_dict(meta["config"])
     model = build_model(config, meta["num_features"])
+    set_checkpoint_weights(model, weights, path)
+    return config, model, meta
+
+
+def set_checkpoint_weights(model, weights, path) -> None:
+    """`model.set_weights` with an error naming the checkpoint when its weights do not fit the model."""
     try:
         model.set_weights(weights)
     except ValueError as error:
         raise ValueError(f"{path}: its weights do not fit the model its own config builds ({error})") from error
-    return config, model, meta

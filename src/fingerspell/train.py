@@ -18,7 +18,7 @@ import numpy as np
 
 from .config import RunConfig, preset
 from .evaluate import make_eval_step, score_batches
-from .run import build_model, per_example_loss
+from .run import build_model, per_example_loss, set_checkpoint_weights
 from .models.layers import count_parameters
 
 LOG_EVERY = 10
@@ -63,7 +63,6 @@ class Trainer:
         import keras
         import tensorflow as tf
         from .data import Batches
-        from .features import FeatureLayout
         from .store import Store
         self.run_dir, self.config = Path(run_dir), config
         self.store = Store(store_path)
@@ -75,7 +74,7 @@ class Trainer:
         self.global_batch = config.batch_size * self.replicas
         self.train_data = Batches(self.store, train_ids, config, training=True, batch_size=self.global_batch)
         self.val_data = Batches(self.store, val_ids, config, training=False)
-        self.layout = FeatureLayout.from_names(self.store.header["landmarks"], config.lips, config.palm_frame)
+        self.layout = self.train_data.layout
         if config.mixed_precision not in ("auto", "on", "off"):
             raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
         self.mixed = config.mixed_precision == "on" or (
@@ -161,10 +160,7 @@ class Trainer:
     def restore(self, path) -> dict:
         from . import checkpoint
         meta, weights, optimizer_state = checkpoint.load(path)
-        try:
-            self.model.set_weights(weights)
-        except ValueError as error:
-            raise ValueError(f"{path}: its weights do not fit the model its own config builds ({error})") from error
+        set_checkpoint_weights(self.model, weights, path)
         for variable, value in zip(self.optimizer.variables, optimizer_state):
             variable.assign(value)
         states = self._seed_states()
