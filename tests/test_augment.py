@@ -136,6 +136,28 @@ def test_handshape_keeps_the_palm_and_scales_and_bends_the_fingers():
         assert np.abs(out[:, [4, 8, 12, 16, 20]] - hand[:, [4, 8, 12, 16, 20]]).max() > 0.005
 
 
+def test_handshape_bends_match_turning_each_joint_in_turn():
+    """reshape_hand turns each bone once by the summed bends before it; the same as bending joint by joint,
+    base first, each turn carrying every point beyond that joint about it (Rodrigues' formula)."""
+    rng = np.random.default_rng(3)
+    hand = _signed()[:, list(_dominant(_signed()))].astype(np.float64)
+    scales, bends = rng.uniform(0.85, 1.15, (5, 3)), np.radians(rng.uniform(-25, 25, (5, 3)))
+    expected = hand.copy()
+    axis = hand[:, aug.FLEX_AXIS[0]] - hand[:, aug.FLEX_AXIS[1]]
+    axis = (axis / np.linalg.norm(axis, axis=-1, keepdims=True))[:, None]
+    for finger, scale, bend in zip(aug.FINGERS, scales, bends):
+        bones = np.diff(hand[:, list(finger)], axis=1) * scale[:, None]
+        expected[:, list(finger[1:])] = hand[:, finger[:1]] + np.cumsum(bones, axis=1)
+        for joint, angle in enumerate(bend):
+            pivot, distal = expected[:, finger[joint]][:, None], list(finger[joint + 1:])
+            v = expected[:, distal] - pivot
+            expected[:, distal] = pivot + v * np.cos(angle) + np.cross(axis, v) * np.sin(angle) \
+                + np.sum(v * axis, axis=-1, keepdims=True) * axis * (1 - np.cos(angle))
+    out = aug.reshape_hand(hand, scales, bends)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    assert np.array_equal(np.isnan(out), np.isnan(expected)) and np.isnan(hand).any()
+
+
 def test_camera_scales_x_and_y_apart_within_the_aspect_range():
     frames = _signed()
     config = aug.AugmentConfig(rotate_degrees=0.0, shear=0.0, aspect_range=(0.7, 1.4))

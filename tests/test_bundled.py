@@ -11,6 +11,7 @@ import fingerspell
 from fingerspell.cli import main
 from fingerspell.inference import BUNDLED_MODEL, LiteModel
 from fingerspell.metrics import score
+from fingerspell.vocab import decode
 from fingerspell.synthetic_dataset import plan_metadata, synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,10 @@ def test_load_model_without_a_path_reads_new_signers(new_signers, info):
     result = score(table.phrase.tolist(), [readings[s].text for s in table.sequence_id])
     assert result["score"] > 0.5, result  # a broken or weightless export reads next to nothing
     assert all(0 < c <= 1 for r in readings.values() for c in r.confidence)
+    # pictures can mark where each character was read: the steps found inside the file spell the text
+    (sequence_id, frames), = read_sequences(new_signers, model.columns, [int(table.sequence_id[0])])
+    steps = model.steps(frames)
+    assert decode([int(t) for t in steps if t >= 0]) == readings[sequence_id].text != ""
 
 
 def test_predict_needs_no_model_argument(new_signers, capsys):

@@ -23,6 +23,9 @@ def test_ctc_greedy_collapses_repeats_and_drops_blanks():
     tokens = ctc_greedy(logits, mask).numpy()[0]
     assert [t for t in tokens if t >= 0] == [32, 32, 33, 34]
 
+    from fingerspell.inference import greedy_steps  # the numpy twin that reads a .tflite's steps
+    assert np.array_equal(greedy_steps(tf.nn.softmax(logits[0, :9]).numpy()), tokens[:9])
+
 
 def test_needed_steps_counts_blanks_between_repeats():
     assert needed_steps([1, 2, 3]) == 3 and needed_steps([1, 1, 2, 2, 2]) == 8 and needed_steps([]) == 0

@@ -238,3 +238,35 @@ def test_full_preset_reads_the_lips_and_says_how_to_prepare_for_them(tiny_store,
     assert preset("ctc", "full").lips and preset("ctc", "full").augment.rotate_degrees == 30
     with pytest.raises(ValueError, match="prepare the store with --lips"):
         train(tiny_store, tmp_path / "run", preset_name="full", epochs=1, progress=False)
+
+
+def test_learning_rate_schedule_runs_in_the_graph_and_follows_warmup_then_cosine():
+    import tensorflow as tf
+    from fingerspell.train import learning_rate, lr_schedule
+    config = preset("ctc").replace(warmup_fraction=0.1)
+    horizon = tf.Variable(200.0)
+    schedule = lr_schedule(config, horizon, scale=2)
+    for step in (0, 5, 20, 21, 100, 199, 200, 260):
+        assert float(schedule(tf.constant(step))) == pytest.approx(2 * learning_rate(config, step / 200), abs=1e-9)
+    horizon.assign(100.0)  # a time budget that moves the end nearer: the same step is further on
+    assert float(schedule(tf.constant(100))) == pytest.approx(0.0, abs=1e-9)
+    assert float(schedule(tf.constant(50))) == pytest.approx(2 * learning_rate(config, 0.5), abs=1e-9)
+
+
+def test_jit_pads_batches_to_fixed_buckets_and_trains(tiny_store, tmp_path):
+    """--set jit=true: XLA compiles the training step, so batches come in a few fixed lengths (each new
+    shape is a new compilation), the padding masked as before; the loss stays finite."""
+    from fingerspell.data import FRAME_BUCKET, LABEL_BUCKET
+    store = Store(tiny_store)
+    config = preset("ctc").with_settings(TINY + ["jit=true", "epochs=1"])
+    plain = Batches(store, store.split("train"), config.replace(jit=False), training=True)
+    for batch, reference in zip(Batches(store, store.split("train"), config, training=True).dataset(0),
+                                plain.dataset(0)):
+        frames, characters = batch["features"].shape[1], batch["labels"].shape[1]
+        assert frames % FRAME_BUCKET == 0 and characters % LABEL_BUCKET == 0
+        assert reference["features"].shape[1] <= frames < reference["features"].shape[1] + FRAME_BUCKET
+        assert np.array_equal(batch["mask"].numpy().sum(1), reference["mask"].numpy().sum(1))
+        assert np.array_equal(batch["features"].numpy()[:, :reference["features"].shape[1]],
+                              reference["features"].numpy())
+    summary = Trainer(tiny_store, tmp_path / "run", config).fit(progress=False)
+    assert np.isfinite(summary["train_loss"]) and np.isfinite(summary["val_loss"])

@@ -54,7 +54,7 @@ def test_mp4_animation(tmp_path):
 
 def test_pictures_draw_the_signing_hand_large_and_what_was_read_where(tiny_store, tiny_dataset, tmp_path_factory):
     from conftest import export_tiny
-    from fingerspell.inference import RunModel, frame_labels
+    from fingerspell.inference import RunModel, frame_labels, load_model
     from fingerspell.landmarks import WideParquet
     from fingerspell.visualize import _hand_view, dominant_hand
     import pandas as pd
@@ -67,9 +67,14 @@ def test_pictures_draw_the_signing_hand_large_and_what_was_read_where(tiny_store
         & (hand[seen, :, 1] <= box[3])
     assert inside.mean() > 0.9  # the hand fills its own panel...
     assert (box[1] - box[0]) < 0.5 * (np.nanmax(frames[..., 0]) - np.nanmin(frames[..., 0]))  # ...not body scale
-    run = export_tiny("ctc", tiny_store, tmp_path_factory)[1]
+    _, run, export, _ = export_tiny("ctc", tiny_store, tmp_path_factory)
     model = RunModel(run)
     labels = frame_labels(model, frames)
+    # an exported .tflite gives the same per-step characters as its run directory, so pictures can mark them
+    lite_steps, run_steps = load_model(export).steps(frames), model.steps(frames)
+    assert lite_steps is not None and np.array_equal(lite_steps, run_steps)
+    assert frame_labels(load_model(export), frames) == labels
+    assert len(load_model(export).steps(frames[:0])) == 0
     text = model.predict(frames)
     assert len(labels) == len(frames) and labels[-1] == text[-14:]
     assert all(b.startswith(a) or len(b) == 14 for a, b in zip(labels, labels[1:]))  # text only grows

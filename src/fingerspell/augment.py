@@ -96,7 +96,9 @@ def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) 
     Normalised x is divided by the image's width and y by its height, so the same signer filmed in another
     aspect ratio is stretched along one axis; the features' palm-length scale cannot undo that. The ratio is
     drawn log-uniformly and split evenly between x and y, keeping the area (only the ratio matters)."""
-    center = np.nanmean(frames[..., :2].reshape(-1, 2), axis=0) if np.isfinite(frames).any() else np.zeros(2)
+    xy = frames[..., :2].reshape(-1, 2)
+    seen = np.isfinite(xy[:, 0])
+    center = xy[seen].mean(axis=0) if seen.any() else np.zeros(2)  # (np.nanmean: 3x slower here)
     ratio = np.exp(rng.uniform(*np.log(config.aspect_range)))
     angle = np.radians(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -139,28 +141,28 @@ def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gene
     return _keep_missing(frames, out)
 
 
-def _rotate_about(points: np.ndarray, pivot: np.ndarray, axis: np.ndarray, angle: float) -> np.ndarray:
-    """`points` (frames, n, 3) turned by `angle` about the line through `pivot` (frames, 1, 3) along the
-    unit `axis` (frames, 1, 3) (Rodrigues' formula, a different axis per frame)."""
-    v = points - pivot
-    along = np.sum(v * axis, axis=-1, keepdims=True) * axis
-    return pivot + v * np.cos(angle) + np.cross(axis, v) * np.sin(angle) + along * (1.0 - np.cos(angle))
-
-
 def reshape_hand(hand: np.ndarray, scales: np.ndarray, bends: np.ndarray) -> np.ndarray:
     """hand `(frames, 21, 3)` with each finger's three bones scaled by `scales` (5, 3) and then bent at its
     three joints by `bends` (5, 3) radians, base joint first, about the knuckle line (the flexion axis of
-    the four fingers; for the thumb a mix of flexion and opposition). The palm does not move."""
-    out = hand.copy()
+    the four fingers; for the thumb a mix of flexion and opposition). The palm does not move.
+
+    All joints of a hand turn about parallel axes, so bending joint j turns every bone beyond it by the
+    same angle: bone b ends up turned by the sum of the bends at joints 0..b. One Rodrigues rotation per
+    bone, all fingers at once (a joint-by-joint loop cost 70% of the augmentation's time)."""
+    fingers = np.asarray(FINGERS)  # (5, 4) point indices, base knuckle first
     axis = hand[:, FLEX_AXIS[0]] - hand[:, FLEX_AXIS[1]]
     length = np.linalg.norm(axis, axis=-1, keepdims=True)
-    axis = np.where(length > 1e-9, axis / np.maximum(length, 1e-9), [1.0, 0.0, 0.0])[:, None]
-    for finger, scale, bend in zip(FINGERS, scales, bends):
-        bones = np.diff(hand[:, list(finger)], axis=1) * scale[:, None]
-        out[:, list(finger[1:])] = hand[:, list(finger[:1])] + np.cumsum(bones, axis=1)
-        for joint, angle in enumerate(bend):
-            distal = list(finger[joint + 1:])
-            out[:, distal] = _rotate_about(out[:, distal], out[:, finger[joint]:finger[joint] + 1], axis, angle)
+    k = np.where(length > 1e-9, axis / np.maximum(length, 1e-9), [1.0, 0.0, 0.0])[:, None, None]  # (F,1,1,3)
+    bones = np.diff(hand[:, fingers], axis=2) * scales[None, :, :, None]  # (frames, 5, 3, 3)
+    angle = np.cumsum(bends, axis=1)[None, :, :, None]
+    cos, sin = np.cos(angle), np.sin(angle)
+    k_cross_v = np.stack([k[..., 1] * bones[..., 2] - k[..., 2] * bones[..., 1],
+                          k[..., 2] * bones[..., 0] - k[..., 0] * bones[..., 2],
+                          k[..., 0] * bones[..., 1] - k[..., 1] * bones[..., 0]], axis=-1)
+    k_dot_v = np.sum(k * bones, axis=-1, keepdims=True)
+    turned = bones * cos + k_cross_v * sin + k * k_dot_v * (1.0 - cos)
+    out = hand.copy()
+    out[:, fingers[:, 1:]] = hand[:, fingers[:, :1]] + np.cumsum(turned, axis=2)
     return out
 
 

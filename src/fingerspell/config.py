@@ -43,6 +43,9 @@ class RunConfig:
     ema_decay: float = 0.0
     seed: int = 0
     mixed_precision: str = "auto"  # float16 compute: "auto" = on a GPU only, "on", "off"
+    # XLA-compile the training step; batches are then padded to fixed length buckets (frames to a multiple
+    # of 32, characters of 8) so XLA compiles a few shapes, not one per batch, and CTC takes its dense path
+    jit: bool = False
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -51,6 +51,9 @@ class Batches:
         self.phrases = store.sequences.phrase.tolist()
         self.signers = store.sequences.participant_id.to_numpy()
         self.skipped = SkipCounter()
+        # cut-mix partners: each signer's sequences of this split, found once (not a scan per example)
+        signers = self.signers[self.indices]
+        self.signer_pools = {signer: self.indices[signers == signer] for signer in np.unique(signers)}
         self.stride = config.ctc.time_stride if config.model == "ctc" else 1
 
     def resample_factors(self, epoch: int) -> np.ndarray:
@@ -135,10 +138,12 @@ class Batches:
         data = data.map(to_features, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
         data = data.padded_batch(self.batch_size, padding_values=(0.0, 0, pad, 0, np.int64(0)))
+        if self.config.jit and self.training:
+            data = data.map(lambda *batch: _pad_to_buckets(*batch, label_pad=pad))
         return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
 
     def _same_signer(self, index, rng):
-        pool = self.indices[self.signers[self.indices] == self.signers[index]]
+        pool = self.signer_pools.get(self.signers[index], ())
         return int(rng.choice(pool)) if len(pool) > 1 else None
 
 
@@ -147,6 +152,18 @@ def batch_spec(num_features: int) -> dict:
     return {"features": tf.TensorSpec([None, None, num_features], tf.float32),
             "mask": tf.TensorSpec([None, None], tf.bool), "labels": tf.TensorSpec([None, None], tf.int32),
             "label_lengths": tf.TensorSpec([None], tf.int32), "index": tf.TensorSpec([None], tf.int64)}
+
+
+FRAME_BUCKET, LABEL_BUCKET = 32, 8  # the padded lengths of a jit run's batches are multiples of these
+
+
+def _pad_to_buckets(features, lengths, labels, label_lengths, index, label_pad):
+    """A padded batch padded further, to a multiple of FRAME_BUCKET frames and LABEL_BUCKET characters."""
+    def up(size, bucket):
+        return (size + bucket - 1) // bucket * bucket - size
+    features = tf.pad(features, [[0, 0], [0, up(tf.shape(features)[1], FRAME_BUCKET)], [0, 0]])
+    labels = tf.pad(labels, [[0, 0], [0, up(tf.shape(labels)[1], LABEL_BUCKET)]], constant_values=label_pad)
+    return features, lengths, labels, label_lengths, index
 
 
 def _as_dict(features, lengths, labels, label_lengths, index):

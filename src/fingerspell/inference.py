@@ -15,7 +15,7 @@ import numpy as np
 
 from .landmarks import (NUM_LANDMARKS, SEQUENCE_COLUMN, DataError, WideParquet, indices_for_columns, read_long,
                         table_to_landmarks)
-from .vocab import decode
+from .vocab import NUM_CHARACTERS, decode
 
 SIGNATURE, INPUT, OUTPUT = "serving_default", "inputs", "outputs"
 BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "model"
@@ -46,7 +46,7 @@ def to_columns(frames: np.ndarray, columns: list[str]) -> np.ndarray:
     if frames.ndim == 3 and frames.shape[1:] == (NUM_LANDMARKS, 3):
         frames = frames[:, indices_for_columns(columns)]
     if frames.ndim == 3 and frames.shape[1:] == (len(columns) // 3, 3):
-        return np.ascontiguousarray(frames.transpose(0, 2, 1).reshape(len(frames), -1))
+        return np.ascontiguousarray(frames.transpose(0, 2, 1).reshape(len(frames), len(columns)))
     if frames.ndim == 2 and frames.shape[1] == len(columns):
         return np.ascontiguousarray(frames)
     raise ValueError(f"expected (frames, 543, 3) landmarks or (frames, {len(columns)}) columns, got {frames.shape}")
@@ -63,7 +63,9 @@ class LiteModel:
         if not model_file.is_file() or not args_file.is_file():
             raise FileNotFoundError(f"{path}: need model.tflite with inference_args.json beside it")
         self.columns = json.loads(args_file.read_text(encoding="utf-8"))["selected_columns"]
+        self.model_file = model_file
         self.interpreter = Interpreter(model_path=str(model_file), num_threads=threads)
+        self._inspector = None  # a second interpreter that keeps intermediate tensors, built by steps()
         signatures = self.interpreter.get_signature_list()
         if SIGNATURE not in signatures:
             raise ValueError(f"{model_file}: no {SIGNATURE!r} signature (found {list(signatures)})")
@@ -79,10 +81,48 @@ class LiteModel:
         """Text for one sequence: (frames, 543, 3) landmarks or (frames, len(self.columns)) columns."""
         return self.read(frames).text
 
-    def steps(self, frames) -> None:
-        """None: the competition contract's single signature gives characters, not the step of each (a
-        second signature doubled the file: the converter does not share weights between them)."""
+    def steps(self, frames) -> np.ndarray | None:
+        """Per CTC output step the character emitted there, -1 where none (as `RunModel.steps`), or None.
+
+        The contract's single signature gives characters, not their steps (a second signature doubled the
+        file: the converter does not share weights between signatures), so this reruns the file on an
+        interpreter that keeps its intermediate tensors and takes the per-step probabilities over the 59
+        characters + blank from inside the graph. The find is checked, not trusted: the greedy path it gives
+        must emit exactly the characters and probabilities of `outputs`, or this returns None."""
+        from ai_edge_litert.interpreter import Interpreter
+        columns = to_columns(frames, self.columns)
+        if len(columns) == 0:
+            return np.zeros(0, np.int32)
+        if self._inspector is None:
+            interpreter = Interpreter(model_path=str(self.model_file), num_threads=1,
+                                      experimental_preserve_all_tensors=True)
+            self._inspector = (interpreter, interpreter.get_signature_runner(SIGNATURE))
+        interpreter, runner = self._inspector
+        rows = runner(**{INPUT: columns})[OUTPUT]
+        for detail in interpreter.get_tensor_details():
+            shape = detail["shape_signature"] if len(detail["shape_signature"]) else detail["shape"]
+            if len(shape) != 2 or shape[-1] != NUM_CHARACTERS + 1 or detail["dtype"] != np.float32:
+                continue
+            try:
+                probabilities = interpreter.get_tensor(detail["index"])
+            except ValueError:  # a tensor the interpreter did not keep
+                continue
+            if probabilities.ndim != 2 or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3):
+                continue
+            steps = greedy_steps(probabilities)
+            emitted = steps >= 0
+            if emitted.sum() == len(rows) and np.allclose(probabilities[emitted, :NUM_CHARACTERS], rows,
+                                                          atol=1e-5):
+                return steps
         return None
+
+
+def greedy_steps(probabilities: np.ndarray) -> np.ndarray:
+    """(steps, 59 + blank) -> int32 (steps,): CTC best path, the character where one is emitted, else -1
+    (numpy twin of models.ctc.ctc_greedy for one unpadded sequence)."""
+    best = np.argmax(probabilities, axis=1).astype(np.int32)
+    previous = np.concatenate([[-1], best[:-1]])
+    return np.where((best != previous) & (best != NUM_CHARACTERS), best, -1).astype(np.int32)
 
 
 class RunModel:

@@ -32,7 +32,9 @@ def per_example_loss(model, config: RunConfig, batch, training: bool):
     from .vocab import PAD_TOKEN, SEQ2SEQ_CLASSES
     if config.model == "ctc":
         logits, out_mask = model(batch["features"], batch["mask"], training=training)
-        loss = ctc_loss(logits, out_mask, batch["labels"], batch["label_lengths"])
+        # XLA compiles no C++ CTC kernel: a jit run takes the op-by-op (dense) path
+        loss = ctc_loss(logits, out_mask, batch["labels"], batch["label_lengths"],
+                        kernel="dense" if config.jit and training else "auto")
         return loss / tf.cast(tf.maximum(batch["label_lengths"], 1), tf.float32)
     tokens = batch["labels"]
     logits = model(batch["features"], batch["mask"], tokens[:, :-1], training=training)

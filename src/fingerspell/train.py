@@ -56,6 +56,28 @@ def learning_rate(config: RunConfig, progress: float) -> float:
     return config.learning_rate * 0.5 * (1 + math.cos(math.pi * rest))
 
 
+def lr_schedule(config: RunConfig, horizon, scale: float):
+    """`learning_rate` as a Keras schedule of the optimizer's step count, computed inside the compiled
+    step: no per-step assign from Python. `horizon` (a tf.Variable: the step at which the run will end) is
+    re-estimated every LOG_EVERY steps when a wall-clock budget decides the end."""
+    import keras
+    import tensorflow as tf
+
+    class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            progress = tf.clip_by_value(tf.cast(step, tf.float32) / tf.maximum(horizon, 1.0), 0.0, 1.0)
+            warm = config.warmup_fraction
+            rest = (progress - warm) / max(1e-9, 1 - warm)
+            cosine = 0.5 * (1 + tf.cos(math.pi * rest))
+            rate = tf.where(progress < warm, progress / max(warm, 1e-9), cosine)
+            return config.learning_rate * scale * rate
+
+        def get_config(self):
+            return {}
+
+    return WarmupCosine()
+
+
 class Trainer:
     """Holds the model, optimizer, data and the compiled steps of one run."""
 
@@ -72,6 +94,7 @@ class Trainer:
         # batch_size is per replica: the global batch grows with the replicas, and the peak learning rate
         # with it (the linear scaling rule), so one recipe holds on 1 or 8 GPUs
         self.global_batch = config.batch_size * self.replicas
+        self.peak_learning_rate = config.learning_rate * self.replicas
         self.train_data = Batches(self.store, train_ids, config, training=True, batch_size=self.global_batch)
         self.val_data = Batches(self.store, val_ids, config, training=False)
         self.layout = self.train_data.layout
@@ -79,17 +102,20 @@ class Trainer:
             raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
         self.mixed = config.mixed_precision == "on" or (
             config.mixed_precision == "auto" and bool(tf.config.list_physical_devices("GPU")))
+        self.steps_per_epoch = max(1, math.ceil(len(train_ids) / self.global_batch))
+        self.total_steps = self.steps_per_epoch * config.epochs
         with self.strategy.scope(), _policy("mixed_float16" if self.mixed else None):
             self.model = build_model(config, self.layout.num_features)
-            optimizer = keras.optimizers.AdamW(learning_rate=config.learning_rate, weight_decay=config.weight_decay,
+            # the step at which the learning rate reaches zero: total_steps, or sooner under a time budget
+            self.horizon = tf.Variable(float(self.total_steps), trainable=False, dtype=tf.float32)
+            schedule = lr_schedule(config, self.horizon, scale=self.replicas)
+            optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay,
                                                global_clipnorm=config.grad_clip, use_ema=config.ema_decay > 0,
                                                ema_momentum=config.ema_decay or 0.99)
             self._adamw = optimizer
             optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "embeddings"])
             self.optimizer = keras.optimizers.LossScaleOptimizer(optimizer) if self.mixed else optimizer
             self.optimizer.build(self.model.trainable_variables)
-        self.steps_per_epoch = max(1, math.ceil(len(train_ids) / self.global_batch))
-        self.total_steps = self.steps_per_epoch * config.epochs
         self._compile_steps()
 
     def _splits(self, store_path) -> tuple[np.ndarray, np.ndarray]:
@@ -131,6 +157,8 @@ class Trainer:
             optimizer.apply_gradients(zip(gradients, model.trainable_variables))
             return loss
 
+        if config.jit:  # XLA: one compilation per length bucket (data.FRAME_BUCKET)
+            replica_train = tf.function(replica_train, jit_compile=True)
         # one trace for every batch shape; a distributed batch is specified by its distributed dataset
         from .data import batch_spec
         if self.replicas == 1:
@@ -161,6 +189,10 @@ class Trainer:
         from . import checkpoint
         meta, weights, optimizer_state = checkpoint.load(path)
         set_checkpoint_weights(self.model, weights, path)
+        if len(optimizer_state) != len(self.optimizer.variables):
+            raise ValueError(f"{path}: its optimizer state has {len(optimizer_state)} parts, this run's optimizer "
+                             f"{len(self.optimizer.variables)} (a checkpoint of another fingerspell version or "
+                             "settings); start a new run")
         for variable, value in zip(self.optimizer.variables, optimizer_state):
             variable.assign(value)
         states = self._seed_states()
@@ -204,19 +236,23 @@ class Trainer:
         running, last_eval, result = [], state["step"], None
         eval_every = self.config.eval_every or self.steps_per_epoch
         bar = tqdm(total=self.total_steps, initial=state["step"], desc="train", unit="step", disable=not progress)
-        stop = False
+        stop, started_horizon = False, False
         while state["epoch"] < self.config.epochs and not stop:
             dataset = self.train_data.dataset(state["epoch"], skip=state["examples_in_epoch"])
             for batch in self.distribute(dataset):
                 state["elapsed"] = elapsed_before + time.monotonic() - started
                 fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget if budget else 0.0)
                 rate = learning_rate(self.config, fraction) * self.replicas
-                self.optimizer.learning_rate.assign(rate)
-                running.append(float(self.train_step(batch)))
+                if budget and (state["step"] % LOG_EVERY == 0 or not started_horizon):
+                    # the schedule runs on the step count; a time budget moves the end step it aims at
+                    self.horizon.assign(state["step"] / fraction if fraction > 0 else float(self.total_steps))
+                    started_horizon = True
+                running.append(self.train_step(batch))  # a tensor: read back only every LOG_EVERY steps
                 state["step"] += 1
                 state["examples_in_epoch"] += int(_batch_size(batch))
                 bar.update()
                 if state["step"] % LOG_EVERY == 0:
+                    running = [float(v) for v in running]
                     bar.set_postfix(loss=f"{np.mean(running[-LOG_EVERY:]):.3f}", lr=f"{rate:.2e}")
                 if budget and state["elapsed"] >= budget:
                     stop = True
@@ -237,7 +273,7 @@ class Trainer:
         result["dropped_few_hand_frames"] = self.dropped_few_hand_frames
         result["clipped_targets"] = len(self.train_data.skipped.clipped_targets)
         result["replicas"], result["parameters"] = self.replicas, count_parameters(self.model)
-        result["global_batch"], result["peak_learning_rate"] = self.global_batch, self.config.learning_rate * self.replicas
+        result["global_batch"], result["peak_learning_rate"] = self.global_batch, self.peak_learning_rate
         return result
 
     def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
@@ -248,7 +284,7 @@ class Trainer:
         with self.averaged_weights():
             result, rows = score_batches(self.eval_step, self.val_data) if validating else ({}, [])
         row = {"step": state["step"], "epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
-               "train_loss": round(float(np.mean(running)), 5) if running else "",
+               "train_loss": round(float(np.mean([float(v) for v in running])), 5) if running else "",
                **{f"val_{k}": round(result[k], 5) if validating else "" for k in ("loss", "score", "cer")},
                "lr": f"{rate:.3e}"}
         _append_csv(self.run_dir / "metrics.csv", row)

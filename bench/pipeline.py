@@ -1,0 +1,102 @@
+"""The training input pipeline alone: sequences per second it delivers, all augmentations on.
+
+`ours` is `data.Batches.dataset()` (positions in, a parallel map (AUTOTUNE) that reads the memory-mapped
+store and augments in numpy, a parallel feature map, length-bucketed padded batches, prefetch).
+`baseline` is the pipeline this replaced, rebuilt from the same per-example code: a Python generator
+through `tf.data.Dataset.from_generator`, feature map and prefetch fixed at 2. Each runs in its own process
+(from_generator changes malloc settings for the whole process), alternating, `--rounds` times; medians.
+No model runs: this is what a GPU could be fed at most.
+
+    python bench/pipeline.py [--store STORE] [--preset full] [--batches 20] [--rounds 3]
+
+Without --store a synthetic store (with the lips, as the full preset reads them) is made in --out.
+The last line of output is JSON with `sequences_per_s` and `baseline_sequences_per_s`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def measure(store_path: str, preset_name: str, batches: int, which: str) -> dict:
+    import numpy as np
+    import tensorflow as tf
+    from fingerspell.config import preset
+    from fingerspell.data import Batches, _as_dict
+    from fingerspell.features import compute_features
+    from fingerspell.store import Store
+    store = Store(store_path)
+    config = preset("ctc", preset_name)
+    data = Batches(store, store.split("train"), config, training=True)
+    if which == "ours":
+        dataset = data.dataset(0)
+    else:
+        layout, points = data.layout, len(store.header["landmarks"])
+        generated = tf.data.Dataset.from_generator(
+            lambda: data.examples(0), output_signature=(tf.TensorSpec([None, points, 3], tf.float32),
+                                                        tf.TensorSpec([None], tf.int32),
+                                                        tf.TensorSpec([], tf.int64)))
+
+        def to_features(frames, labels, index):
+            features = compute_features(frames, layout, config.max_frames)
+            return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
+        dataset = generated.map(to_features, num_parallel_calls=2).padded_batch(
+            config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0))).map(_as_dict).prefetch(2)
+    iterator = iter(dataset.repeat())
+    next(iterator)  # warm-up: tracing, first reads
+    started, sequences, frames = time.perf_counter(), 0, 0
+    for _ in range(batches):
+        batch = next(iterator)
+        sequences += int(batch["index"].shape[0])
+        frames += int(batch["mask"].numpy().sum())
+    seconds = time.perf_counter() - started
+    return {"which": which, "sequences": sequences, "seconds": round(seconds, 3),
+            "sequences_per_s": round(sequences / seconds, 1), "frames_per_s": round(frames / seconds, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--store")
+    parser.add_argument("--preset", default="full", choices=("cpu", "full"))
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", default="out/bench-pipeline")
+    parser.add_argument("--one", choices=("ours", "baseline"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.store, args.preset, args.batches, args.one)))
+        return
+    store = args.store
+    if store is None:
+        from fingerspell.store import prepare
+        from fingerspell.synthetic_dataset import synthesize
+        data, store = Path(args.out) / "data", str(Path(args.out) / "store")
+        if not (data / "train.csv").is_file():
+            synthesize(data, sequences=1500, signers=30, seed=7, workers=2, progress=False)
+        if not (Path(store) / "header.json").is_file():
+            prepare(data, store, workers=2, progress=False, lips=args.preset == "full")
+    runs = {"ours": [], "baseline": []}
+    for _ in range(args.rounds):
+        for which in ("baseline", "ours"):
+            result = subprocess.run([sys.executable, __file__, "--one", which, "--store", store, "--preset",
+                                     args.preset, "--batches", str(args.batches)],
+                                    capture_output=True, text=True, check=True)
+            runs[which].append(json.loads(result.stdout.strip().splitlines()[-1]))
+    ours = statistics.median(r["sequences_per_s"] for r in runs["ours"])
+    baseline = statistics.median(r["sequences_per_s"] for r in runs["baseline"])
+    print(json.dumps({"runs": runs}))
+    print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "store": store,
+                      "preset": args.preset, "batches_per_round": args.batches, "rounds": args.rounds,
+                      "sequences_per_s": ours, "baseline_sequences_per_s": baseline,
+                      "ratio": round(ours / baseline, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Real size: synthesise a corpus shaped like the Kaggle one, prepare it, train the `full` preset from it.
+
+    python bench/scale.py [--fraction 1.0] [--steps 200] [--out out/bench-scale] [--workers 2]
+
+--fraction 1.0 is the real size: 67,208 train.csv sequences by 94 signers plus 52,958 supplemental
+sentences, at the real frame statistics (the generator's; README table). Smaller fractions keep the same
+shape (a quick run of the whole path). Steps, in order, each timed and each reused when its output exists:
+  1. synth: the corpus (never committed; delete --out afterwards);
+  2. prepare (with the lips, as the `full` preset reads them) in a subprocess: minutes, store size, and the
+     peak resident memory of the largest process it ran (its workers included: RUSAGE_CHILDREN);
+  3. train: `--steps` steps of the `full` preset from the store, in a subprocess: steps per second (after
+     the first 10, which trace) and peak resident memory sampled at step 20 and at the end, so a leak shows.
+Prints JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REAL_TRAIN, REAL_SUPPLEMENTAL, REAL_SIGNERS = 67_208, 52_958, 94
+
+
+def folder_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def train_steps(store: str, steps: int) -> dict:
+    """`steps` training steps of the full preset; runs in its own process (see main)."""
+    import numpy as np
+    from fingerspell.config import preset
+    from fingerspell.train import Trainer, configure_tensorflow
+    import tempfile
+    configure_tensorflow(0)
+    config = preset("ctc", "full")
+    with tempfile.TemporaryDirectory() as run_dir:
+        trainer = Trainer(store, run_dir, config)
+        iterator = iter(trainer.train_data.dataset(0).repeat())
+        rss, times, last = {}, [], None
+        for step in range(1, steps + 1):
+            loss = trainer.train_step(next(iterator))
+            if step % 10 == 0 or step == steps:
+                last = float(loss)  # read back every 10 steps, as training does
+            times.append(time.perf_counter())
+            if step in (20, steps):
+                rss[f"peak_rss_mb_at_step_{step}"] = round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    timed = np.diff(times[9:])
+    return {"steps": steps, "steps_per_s": round(1 / float(np.median(timed)), 4) if len(timed) else None,
+            "median_step_s": round(float(np.median(timed)), 3) if len(timed) else None,
+            "last_loss": last, "finite": bool(np.isfinite(last)), **rss,
+            "train_sequences": int(len(trainer.train_data.indices)), "global_batch": trainer.global_batch,
+            "max_frames": config.max_frames}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fraction", type=float, default=1.0)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default="out/bench-scale")
+    parser.add_argument("--train-only", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.train_only:
+        print(json.dumps(train_steps(args.train_only, args.steps)))
+        return
+    out = Path(args.out)
+    data, store = out / "data", out / "store"
+    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "fraction": args.fraction,
+              "sequences": round(REAL_TRAIN * args.fraction),
+              "supplemental": round(REAL_SUPPLEMENTAL * args.fraction), "signers": REAL_SIGNERS}
+    if not (data / "train.csv").is_file():
+        from fingerspell.synthetic_dataset import synthesize
+        started = time.monotonic()
+        synthesize(data, sequences=report["sequences"], signers=REAL_SIGNERS, seed=67208,
+                   supplemental=report["supplemental"], workers=args.workers)
+        report["synth_minutes"] = round((time.monotonic() - started) / 60, 2)
+    report["dataset_gb"] = round(folder_bytes(data) / 1e9, 3)
+    if not (store / "header.json").is_file():
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "fingerspell", "prepare", str(data), str(store), "--lips",
+                        "--workers", str(args.workers)], check=True)
+        report["prepare_minutes"] = round((time.monotonic() - started) / 60, 2)
+        report["prepare_peak_rss_mb_largest_process"] = round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    report["store_gb"] = round(folder_bytes(store) / 1e9, 3)
+    result = subprocess.run([sys.executable, __file__, "--train-only", str(store), "--steps", str(args.steps)],
+                            capture_output=True, text=True, check=True)
+    report["train"] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
