@@ -27,7 +27,7 @@ demo: $(BIN)/.installed
 	$(BIN)/fingerspell demo --out out/demo
 
 test: $(BIN)/.installed $(VIDEO_VENV)/.installed
-	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python $(BIN)/python -m pytest -q
+	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python $(BIN)/python -m pytest -q --durations=15
 
 # the bundled model (src/fingerspell/assets/model): synthetic data only; 24 minutes on 2 cores (2026-12-01)
 model: $(BIN)/.installed
