@@ -236,17 +236,17 @@ class Trainer:
         running, last_eval, result = [], state["step"], None
         eval_every = self.config.eval_every or self.steps_per_epoch
         bar = tqdm(total=self.total_steps, initial=state["step"], desc="train", unit="step", disable=not progress)
-        stop, started_horizon = False, False
+        stop = False
+        if budget:  # a resumed run aims at its end from the first step, not the next multiple of LOG_EVERY
+            self._aim_horizon(state, budget)
         while state["epoch"] < self.config.epochs and not stop:
             dataset = self.train_data.dataset(state["epoch"], skip=state["examples_in_epoch"])
             for batch in self.distribute(dataset):
                 state["elapsed"] = elapsed_before + time.monotonic() - started
                 fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget if budget else 0.0)
                 rate = learning_rate(self.config, fraction) * self.replicas
-                if budget and (state["step"] % LOG_EVERY == 0 or not started_horizon):
-                    # the schedule runs on the step count; a time budget moves the end step it aims at
-                    self.horizon.assign(state["step"] / fraction if fraction > 0 else float(self.total_steps))
-                    started_horizon = True
+                if budget and state["step"] % LOG_EVERY == 0:
+                    self._aim_horizon(state, budget)
                 running.append(self.train_step(batch))  # a tensor: read back only every LOG_EVERY steps
                 state["step"] += 1
                 state["examples_in_epoch"] += int(_batch_size(batch))
@@ -275,6 +275,12 @@ class Trainer:
         result["replicas"], result["parameters"] = self.replicas, count_parameters(self.model)
         result["global_batch"], result["peak_learning_rate"] = self.global_batch, self.peak_learning_rate
         return result
+
+    def _aim_horizon(self, state: dict, budget: float) -> None:
+        """The schedule runs on the step count; a time budget moves the end step it aims at to where this
+        run's pace will reach it (never beyond the epochs' end)."""
+        fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget)
+        self.horizon.assign(state["step"] / fraction if fraction > 0 else float(self.total_steps))
 
     def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
         """Validate, log a row, show a few predictions, refresh the plot, save last (and best). Without a
