@@ -5,29 +5,38 @@
 PYTHON ?= python3
 VENV ?= .venv
 VIDEO_VENV ?= .venv-video
+WEB_DIR ?= .web
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench install video-env model clean
+.PHONY: demo test bench install video-env web-env model clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[cpu,dev]"
+	$(BIN)/pip install --quiet -e ".[cpu,dev,web]"
 	touch $@
 
 $(VIDEO_VENV)/.installed: $(BIN)/.installed src/fingerspell/extract.py
 	$(BIN)/fingerspell setup-video --env $(VIDEO_VENV)
 	touch $@
 
+# the live page's pinned assets (MediaPipe, onnxruntime-web from the npm registry, integrity-checked)
+$(WEB_DIR)/.installed: $(BIN)/.installed src/fingerspell/web_assets.py
+	$(BIN)/fingerspell setup-web --dir $(WEB_DIR)
+	touch $@
+
 install: $(BIN)/.installed
 
 video-env: $(VIDEO_VENV)/.installed
 
+web-env: $(WEB_DIR)/.installed
+
 demo: $(BIN)/.installed
 	$(BIN)/fingerspell demo --out out/demo
 
-test: $(BIN)/.installed $(VIDEO_VENV)/.installed
-	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python $(BIN)/python -m pytest -q --durations=15
+test: $(BIN)/.installed $(VIDEO_VENV)/.installed $(WEB_DIR)/.installed
+	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python FINGERSPELL_WEB_DIR=$(abspath $(WEB_DIR)) \
+		$(BIN)/python -m pytest -q --durations=15
 
 # the bundled model (src/fingerspell/assets/model): synthetic data only; 24 minutes on 2 cores (2026-12-01)
 model: $(BIN)/.installed
@@ -39,4 +48,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/inference.py
 
 clean:
-	rm -rf $(VENV) $(VIDEO_VENV) out
+	rm -rf $(VENV) $(VIDEO_VENV) $(WEB_DIR) out

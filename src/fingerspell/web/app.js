@@ -1,0 +1,321 @@
+// fingerspell live: camera -> MediaPipe Holistic (Hands where it finds no hand, as `fingerspell extract`)
+// -> 543 x 3 landmark frames -> the exported model (onnxruntime-web) -> text, all inside this tab.
+"use strict";
+
+// The Kaggle layout: face 468, left hand 21, pose 33, right hand 21 (fingerspell/landmarks.py).
+const PARTS = { face: [0, 468], left_hand: [468, 21], pose: [489, 33], right_hand: [522, 21] };
+const LANDMARKS = 543;
+const PHRASE_END_MS = 1000;       // no hand for this long ends a phrase
+const RETRY_MS = 2000;            // camera and model problems are retried: the page recovers by itself
+const KEEP_PHRASES = 5;           // finished phrases kept (with their frames) for inspection
+const HAND_CHAINS = [[0, 1, 2, 3, 4], [0, 5, 6, 7, 8], [5, 9, 10, 11, 12], [9, 13, 14, 15, 16],
+                     [13, 17, 18, 19, 20], [0, 17]];
+const ARM_CHAINS = [[15, 13, 11, 12, 14, 16]];
+const params = new URLSearchParams(location.search);
+const CPU_INFERENCE = params.get("gpu") !== "1";  // CPU as the Python extractor; WebGL may be software-only
+
+// What the page has seen and read; tests and curious users can inspect it from the console.
+const state = window.fingerspell = {
+  ready: false, camera: "off", model: null, processed: 0, dropped: 0, fps: 0,
+  phrases: [], lines: [], current: null, messages: {}, modelRuns: 0, timings: {}, frameLog: [],
+};
+
+const $ = (id) => document.getElementById(id);
+
+// milliseconds per stage, as a running mean (state.timings): where a frame's time goes
+function timing(stage, started) {
+  const t = (state.timings[stage] ||= { calls: 0, ms: 0 });
+  t.calls += 1;
+  t.ms += (performance.now() - started - t.ms) / t.calls;
+}
+
+function say(kind, text) {
+  if (text) state.messages[kind] = text; else delete state.messages[kind];
+  const shown = ["assets", "model", "camera", "hand"].map((k) => state.messages[k]).filter(Boolean);
+  $("message").textContent = shown.length ? shown.join(" ") : "Reading. Spell away.";
+  $("message").className = shown.length ? "" : "ok";
+}
+
+// ---------------------------------------------------------------- the model
+
+async function loadModel() {
+  let status;
+  try {
+    status = await (await fetch("/model/status", { cache: "no-store" })).json();
+  } catch (error) {
+    return say("model", `Model: the server does not answer (${error.message}); retrying.`);
+  }
+  if (!status.ok) {
+    state.model = null;
+    return say("model", `Model: ${status.reason}. Fix it and the page picks it up.`);
+  }
+  if (state.model && state.model.name === status.name) return say("model", null);
+  try {
+    const args = await (await fetch("/model/inference_args.json")).json();
+    const chars = await (await fetch("/model/character_to_prediction_index.json")).json();
+    const session = await ort.InferenceSession.create("/model/model.onnx", { executionProviders: ["wasm"] });
+    const alphabet = [];
+    for (const [ch, index] of Object.entries(chars)) alphabet[index] = ch;
+    const model = { name: status.name, source: status.source, session, alphabet,
+                    columns: args.selected_columns.map(columnIndex) };
+    const warm = new Float32Array(model.columns.length).fill(NaN);  // the first run is the slow one
+    await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", warm, [1, model.columns.length]) });
+    state.model = model;
+    say("model", null);
+  } catch (error) {
+    state.model = null;
+    say("model", `Model: could not load it (${error.message}); retrying.`);
+  }
+}
+
+// "x_right_hand_3" -> its place in a flat (543 * 3) frame
+function columnIndex(name) {
+  const match = /^([xyz])_(face|left_hand|pose|right_hand)_(\d+)$/.exec(name);
+  if (!match) throw new Error(`unknown column ${name} in inference_args.json`);
+  const [start, count] = PARTS[match[2]];
+  const point = Number(match[3]);
+  if (point >= count) throw new Error(`column ${name} is out of range`);
+  return (start + point) * 3 + "xyz".indexOf(match[1]);
+}
+
+// frames (arrays of 543 * 3) -> {text, outputs: [k][59]} with the model's greedy reading
+async function read(frames) {
+  const model = state.model;
+  if (!model || frames.length === 0) return { text: "", outputs: [] };
+  const width = model.columns.length;
+  const data = new Float32Array(frames.length * width);
+  frames.forEach((frame, t) => model.columns.forEach((c, j) => { data[t * width + j] = frame[c]; }));
+  const feeds = { [model.session.inputNames[0]]: new ort.Tensor("float32", data, [frames.length, width]) };
+  const started = performance.now();
+  const result = (await model.session.run(feeds))[model.session.outputNames[0]];
+  timing("model", started);
+  state.modelRuns += 1;
+  const rows = result.dims[0], size = result.dims[1], values = result.data;
+  let text = "";
+  const outputs = [];
+  for (let r = 0; r < rows; r++) {
+    const row = Array.from(values.subarray(r * size, (r + 1) * size));
+    outputs.push(row);
+    text += model.alphabet[row.indexOf(Math.max(...row))] ?? "";
+  }
+  return { text, outputs };
+}
+
+// ---------------------------------------------------------------- landmarks
+
+async function makeDetectors() {
+  const holistic = new Holistic({ locateFile: (file) => `/vendor/holistic/${file}` });
+  // the Python extractor's options (holistic_worker.py): model_complexity 1, defaults otherwise
+  holistic.setOptions({ modelComplexity: 1, smoothLandmarks: true, enableSegmentation: false,
+                        refineFaceLandmarks: false, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5,
+                        selfieMode: false, useCpuInference: CPU_INFERENCE });
+  const frame = $("hands");  // Hands lives in its own document: the two solutions share global names
+  if (!frame.contentWindow.startHands) await new Promise((resolve) => frame.addEventListener("load", resolve));
+  if (!frame.contentWindow.startHands) throw new Error("hands.html did not load");
+  await Promise.all([holistic.initialize(), frame.contentWindow.startHands(CPU_INFERENCE)]);
+  const detectors = { holistic, hands: frame.contentWindow, grab: document.createElement("canvas") };
+  // one blank image through both first: their slow first call is not the camera's first frame
+  const blank = detectors.grab;
+  blank.width = 64; blank.height = 64;
+  blank.getContext("2d").fillRect(0, 0, 64, 64);
+  await landmarksOf(blank, detectors);
+  return detectors;
+}
+
+function put(frame, part, landmarks) {
+  if (!landmarks) return;
+  const [start, count] = PARTS[part];
+  for (let i = 0; i < count && i < landmarks.length; i++) {
+    frame[(start + i) * 3] = landmarks[i].x;
+    frame[(start + i) * 3 + 1] = landmarks[i].y;
+    frame[(start + i) * 3 + 2] = landmarks[i].z;
+  }
+}
+
+// the camera's current image, grabbed once so that Holistic and Hands see the same pixels
+function grab(video, canvas) {
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  return canvas;
+}
+
+async function landmarksOf(image, detectors) {
+  const frame = new Array(LANDMARKS * 3).fill(NaN);
+  let found = false;
+  detectors.holistic.onResults((r) => {
+    put(frame, "face", r.faceLandmarks); put(frame, "left_hand", r.leftHandLandmarks);
+    put(frame, "pose", r.poseLandmarks); put(frame, "right_hand", r.rightHandLandmarks);
+    found = Boolean(r.leftHandLandmarks || r.rightHandLandmarks);
+  });
+  let started = performance.now();
+  await detectors.holistic.send({ image });
+  timing("holistic", started);
+  if (!found) {
+    started = performance.now();
+    const target = detectors.hands.document.getElementById("image");
+    target.width = image.width; target.height = image.height;
+    target.getContext("2d").drawImage(image, 0, 0);
+    const found = await detectors.hands.detectHands();
+    for (const hand of found) {
+      // Hands' labels assume a mirrored image; on the camera's own image "Left" is the person's right hand
+      put(frame, hand.label === "Left" ? "right_hand" : "left_hand", hand.landmarks);
+    }
+    timing("hands", started);
+  }
+  return frame;
+}
+
+const hasHand = (frame) => !Number.isNaN(frame[PARTS.left_hand[0] * 3]) ||
+                           !Number.isNaN(frame[PARTS.right_hand[0] * 3]);
+
+// ---------------------------------------------------------------- phrases
+
+// A phrase runs from the first frame with a hand to the last one; frames without a hand inside it stay
+// (the model was trained on such gaps), those after its last hand are dropped when it ends.
+async function addFrame(frame, now) {
+  if (hasHand(frame)) {
+    if (!state.current) state.current = { frames: [], gap: [], started: now };
+    const phrase = state.current;
+    phrase.frames.push(...phrase.gap, frame);
+    phrase.gap = [];
+    phrase.lastHand = now;
+    Object.assign(phrase, await read(phrase.frames));
+    say("hand", null);
+  } else if (state.current) {
+    state.current.gap.push(frame);
+    if (now - state.current.lastHand > PHRASE_END_MS) await endPhrase();
+  } else if (now - (state.lastHand ?? 0) > PHRASE_END_MS) {
+    say("hand", "No hand in view.");
+  }
+  if (hasHand(frame)) state.lastHand = now;
+}
+
+state.read = read;  // frames (543 * 3 arrays) -> {text, outputs}: the page's own reading, for checks
+
+async function endPhrase() {
+  const phrase = state.current;
+  state.current = null;
+  Object.assign(phrase, await read(phrase.frames));  // the final frames exactly, as `fingerspell predict`
+  delete phrase.gap;
+  state.phrases.push(phrase);
+  if (state.phrases.length > KEEP_PHRASES) state.phrases.shift().frames = null;
+  if (phrase.text) state.lines.push(phrase.text);
+  const item = document.createElement("li");
+  item.textContent = phrase.text || "(nothing read)";
+  $("lines").appendChild(item);
+}
+
+// ---------------------------------------------------------------- drawing
+
+function draw(video, frame) {
+  const canvas = $("overlay"), ctx = canvas.getContext("2d");
+  if (canvas.width !== video.videoWidth && video.videoWidth) {
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  }
+  ctx.drawImage(video, 0, 0, canvas.width, canvas.height);  // mirrored by CSS, landmarks with it
+  const point = (i) => [frame[i * 3] * canvas.width, frame[i * 3 + 1] * canvas.height];
+  const chains = (start, list, colour) => {
+    ctx.strokeStyle = colour; ctx.lineWidth = 2;
+    for (const chain of list) {
+      ctx.beginPath();
+      chain.forEach((p, k) => { const [x, y] = point(start + p); k ? ctx.lineTo(x, y) : ctx.moveTo(x, y); });
+      if (!Number.isNaN(frame[(start + chain[0]) * 3])) ctx.stroke();
+    }
+  };
+  chains(PARTS.pose[0], ARM_CHAINS, "#fc6");
+  chains(PARTS.left_hand[0], HAND_CHAINS, "#6cf");
+  chains(PARTS.right_hand[0], HAND_CHAINS, "#f6c");
+  ctx.fillStyle = "#ddd8";
+  for (let i = 0; i < PARTS.face[1]; i += 4) {
+    const [x, y] = point(i);
+    if (!Number.isNaN(x)) ctx.fillRect(x - 1, y - 1, 2, 2);
+  }
+  const line = state.current ? state.current.text : "";
+  $("current").textContent = line;
+}
+
+// ---------------------------------------------------------------- camera loop
+
+async function startCamera(video) {
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 } }, audio: false });
+    video.srcObject = stream;
+    await video.play();
+    state.camera = "on";
+    say("camera", null);
+    stream.getVideoTracks()[0].addEventListener("ended", () => cameraLost(video, "The camera stopped."));
+    return true;
+  } catch (error) {
+    const why = {
+      NotAllowedError: "Camera permission refused: allow the camera for this page and it starts by itself.",
+      NotFoundError: "No camera found: connect one and the page starts it by itself.",
+      NotReadableError: "The camera is busy in another program: close it there.",
+    }[error.name] || `Camera: ${error.name}: ${error.message}`;
+    cameraLost(video, why);
+    return false;
+  }
+}
+
+function cameraLost(video, why) {
+  state.camera = "off";
+  say("camera", why);
+  setTimeout(() => startCamera(video), RETRY_MS);
+}
+
+function trackFps(now) {
+  state.times = (state.times || []).filter((t) => now - t < 2000);
+  state.times.push(now);
+  state.fps = state.times.length > 1 ? (state.times.length - 1) * 1000 / (now - state.times[0]) : 0;
+  $("fps").textContent = `${state.fps.toFixed(1)} frames/s`;
+}
+
+function loop(video, detectors) {
+  let busy = false, lastPresented = null;
+  const onFrame = async (now, meta) => {
+    video.requestVideoFrameCallback(onFrame);
+    if (busy) { state.busyFrames = (state.busyFrames || 0) + 1; return; }
+    if (lastPresented !== null && meta.presentedFrames > lastPresented + 1) {
+      state.dropped += meta.presentedFrames - lastPresented - 1;  // frames the compositor never gave us
+    }
+    lastPresented = meta.presentedFrames;
+    busy = true;
+    try {
+      const frame = await landmarksOf(grab(video, detectors.grab), detectors);
+      state.processed += 1;
+      // the latest frames read: camera time (s) and whether a hand was seen, for inspection
+      state.frameLog = [...state.frameLog.slice(-299), [meta.mediaTime, hasHand(frame)]];
+      await addFrame(frame, now);  // the frame's presentation time: slow processing does not end a phrase
+      draw(video, frame);
+      trackFps(performance.now());
+    } catch (error) {
+      say("assets", `Processing failed: ${error.message}`);
+    } finally {
+      busy = false;
+    }
+  };
+  video.requestVideoFrameCallback(onFrame);
+}
+
+async function main() {
+  if (typeof Holistic === "undefined" || typeof ort === "undefined") {
+    return say("assets", "The page's MediaPipe or onnxruntime files did not load: run `fingerspell setup-web`.");
+  }
+  ort.env.wasm.wasmPaths = "/vendor/ort/";
+  ort.env.wasm.numThreads = 1;  // no cross-origin isolation needed; MediaPipe takes the other core
+  let detectors;
+  try {
+    [detectors] = await Promise.all([makeDetectors(), loadModel()]);
+    state.timings = {};  // the warm-up calls are not the camera's
+  } catch (error) {
+    return say("assets", `MediaPipe did not start (${error.message}): run \`fingerspell setup-web\`.`);
+  }
+  const watchModel = async () => { await loadModel(); setTimeout(watchModel, RETRY_MS); };
+  setTimeout(watchModel, RETRY_MS);  // a model fixed or replaced on disk is picked up
+  state.ready = true;
+  const video = $("camera");
+  // the camera starts after everything has loaded and the loop waits for it: its first frame is read
+  loop(video, detectors);
+  await startCamera(video);
+}
+
+main();

@@ -1,0 +1,167 @@
+"""The live page in a real browser: headless Chromium, a fake camera playing a real clip, the page's own code."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from conftest import shared
+from fingerspell.extract import video_python
+from fingerspell.browser_model import check_sequences
+from fingerspell.inference import BUNDLED_MODEL, LiteModel, to_columns
+from fingerspell.landmarks import NUM_LANDMARKS, PART_OFFSET, WideParquet, indices_for_columns
+from fingerspell.serve import make_server
+from fingerspell.y4m import write as write_y4m
+from test_serve import web_root
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# 26 frames of MediaPipe's gesture clip with the hand up (not fingerspelling: the bundled model reads
+# nothing in them, and nothing still under landmark noise of 0.003, so equal texts do not hang on a
+# borderline reading), 640 wide, at 2 frames/s so that the page reads every frame once; no hand for
+# 1.5 s before (the page's first frames, slower) and 2 s after (the phrase ends)
+CLIP = dict(start=30, frames=26, width=640, fps=2, blank_before=3, blank_after=4)
+PAGE_TIMEOUT_S = 120
+
+
+def chromium() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("no chromium: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    pytest.importorskip("playwright", reason="playwright (the dev extra) drives the browser")
+    return CHROMIUM
+
+
+class LivePage:
+    """`fingerspell serve` on a free port and headless Chromium whose camera plays `y4m` (or none)."""
+
+    def __init__(self, model, y4m=None, grant_camera=True):
+        from playwright.sync_api import sync_playwright
+        self.server = make_server(model, web_root(), port=0)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.requests = []
+        args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic"]
+        if y4m:
+            args += ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}"]
+        if grant_camera:
+            args.append("--use-fake-ui-for-media-stream")
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(executable_path=chromium(), headless=True, args=args)
+        self.context = self.browser.new_context()
+        self.page = self.context.new_page()
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.goto(self.url)
+
+    def state(self, expression: str):
+        return self.page.evaluate(f"() => {{ const s = window.fingerspell; return {expression}; }}")
+
+    def wait(self, expression: str, timeout_s: float = PAGE_TIMEOUT_S):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            if self.state(expression):
+                return
+            time.sleep(0.25)
+        raise AssertionError(f"page never reached {expression!r}: message "
+                             f"{self.page.text_content('#message')!r}, state {self.state('({...s, phrases: s.phrases.length, current: null})')}")
+
+    def close(self):
+        self.browser.close()
+        self.playwright.stop()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def clip_reading(tmp_path_factory):
+    """(the camera's y4m: the clip then no hand, the clip's landmarks from `fingerspell extract`,
+    `fingerspell predict`'s text on them)."""
+    chromium()
+    try:
+        video_python()
+    except RuntimeError as error:
+        pytest.skip(f"no video environment: {error}")
+    root = tmp_path_factory.mktemp("live")
+    video = shared("hands/gesture_recognizer_android_androidTest_test_video.mp4")
+    camera = write_y4m(video, root / "camera.y4m", **CLIP)
+    clip = write_y4m(video, root / "clip.y4m", **{**CLIP, "blank_before": 0, "blank_after": 0})  # same pixels
+    run = lambda *args: subprocess.run([sys.executable, "-m", "fingerspell", *args], capture_output=True,
+                                       text=True, check=True).stdout
+    run("extract", str(clip), "-o", str(root / "extracted"), "--quiet")
+    (parquet,) = (root / "extracted" / "landmarks").glob("*.parquet")
+    frames = WideParquet(parquet).read_sequence(int(parquet.stem))
+    predicted = json.loads(run("predict", str(parquet), "--json").strip().splitlines()[-1])
+    assert predicted["frames"] == CLIP["frames"]
+    return camera, frames, predicted["text"]
+
+
+def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1(clip_reading):
+    camera, extracted, predicted = clip_reading
+    synthetic = check_sequences(LiteModel(BUNDLED_MODEL).columns)  # a phrase the bundled model reads
+    landmarks = np.full((len(synthetic[1]), NUM_LANDMARKS, 3), np.nan, np.float32)
+    live = LivePage(None, camera)
+    try:
+        live.wait("s.phrases.length >= 1")
+        phrase = live.state("({frames: s.phrases[0].frames, text: s.phrases[0].text, outputs: s.phrases[0].outputs,"
+                            " dropped: s.dropped, line: document.querySelector('#lines li').textContent})")
+        # the page's model on a synthetic phrase with lost hands, given as the page's own frames
+        columns = LiteModel(BUNDLED_MODEL).columns
+        landmarks[:, indices_for_columns(columns)] = synthetic[1].reshape(len(landmarks), 3, -1).transpose(0, 2, 1)
+        in_browser = live.page.evaluate("frames => window.fingerspell.read(frames)",
+                                        landmarks.reshape(len(landmarks), -1).tolist())
+    finally:
+        live.close()
+    page_frames = np.array(phrase["frames"], np.float32).reshape(-1, NUM_LANDMARKS, 3)
+    # every frame read once, in order (the clip has a hand in each), then the phrase ended on no hand
+    assert phrase["dropped"] == 0 and len(page_frames) == len(extracted) == CLIP["frames"]
+    # the same landmarks as the Python extractor on the same frames
+    hands = [PART_OFFSET["left_hand"] + i for i in range(21)] + [PART_OFFSET["right_hand"] + i for i in range(21)]
+    both = np.isfinite(page_frames) & np.isfinite(extracted)
+    assert both[:, hands].sum() >= 0.9 * np.isfinite(extracted[:, hands]).sum()
+    assert np.median(np.abs(page_frames - extracted)[both]) <= 0.01
+    # the model in the browser gives LiteRT's outputs on the same features: the page's frames of the clip
+    # (the bundled model reads little in a clip that is no fingerspelling) and a synthetic phrase it reads
+    lite = LiteModel(BUNDLED_MODEL)
+    for frames, read in ((page_frames, phrase), (landmarks, in_browser)):
+        expected = lite.runner(inputs=to_columns(frames, lite.columns))["outputs"]
+        outputs = np.array(read["outputs"], np.float32).reshape(-1, expected.shape[1])
+        assert outputs.shape == expected.shape
+        np.testing.assert_allclose(outputs, expected, atol=1e-4)
+        assert read["text"] == lite.predict(frames)
+    assert len(in_browser["outputs"]) >= 5 and in_browser["text"] == lite.predict(landmarks)
+    # the text shown is what `fingerspell predict` reads on the clip
+    assert phrase["text"] == predicted and phrase["line"] == (predicted or "(nothing read)")
+    # nothing left 127.0.0.1
+    outside = [u for u in live.requests if not u.startswith(live.url) and not u.startswith(("data:", "blob:"))]
+    assert live.requests and not outside, outside
+
+
+def test_page_says_what_is_wrong_and_recovers_when_the_cause_goes_away(tmp_path):
+    chromium()
+    export = tmp_path / "export"
+    blank = tmp_path / "blank.y4m"  # a camera that sees no hand
+    blank.write_bytes(b"YUV4MPEG2 W64 H48 F10:1\n" + (b"FRAME\n" + bytes([16]) * 3072 + bytes([128]) * 1536) * 5)
+    live = LivePage(export, blank, grant_camera=False)
+    try:
+        live.wait("s.messages.camera && s.messages.model")
+        message = live.page.text_content("#message")
+        assert "permission refused" in message and "no such model file" in message, message
+        live.context.grant_permissions(["camera"], origin=live.url.rstrip("/"))
+        shutil.copytree(BUNDLED_MODEL, export)
+        live.wait("s.camera === 'on' && s.model !== null && !s.messages.camera && !s.messages.model")
+        live.wait("s.processed > 12 && s.messages.hand")
+        assert live.page.text_content("#message") == "No hand in view."
+    finally:
+        live.close()
+    nocamera = LivePage(None, None, grant_camera=True)
+    try:
+        nocamera.wait("Boolean(s.messages.camera)")
+        assert "No camera found" in nocamera.page.text_content("#message")
+    finally:
+        nocamera.close()
