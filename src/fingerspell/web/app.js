@@ -12,12 +12,25 @@ const HAND_CHAINS = [[0, 1, 2, 3, 4], [0, 5, 6, 7, 8], [5, 9, 10, 11, 12], [9, 1
                      [13, 17, 18, 19, 20], [0, 17]];
 const ARM_CHAINS = [[15, 13, 11, 12, 14, 16]];
 const params = new URLSearchParams(location.search);
-const CPU_INFERENCE = params.get("gpu") !== "1";  // CPU as the Python extractor; WebGL may be software-only
+// MediaPipe on the GPU where WebGL has one (several times faster), else on the CPU as the Python extractor:
+// a software WebGL (headless Chromium, no GPU) runs the GPU path far slower. ?cpu=1 or ?gpu=1 decide.
+const CPU_INFERENCE = params.get("cpu") === "1" || (params.get("gpu") !== "1" && !hasHardwareWebGL());
+
+function hasHardwareWebGL() {
+  try {
+    const gl = document.createElement("canvas").getContext("webgl2");
+    const info = gl && gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = gl ? gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : "";
+    return Boolean(gl) && !/swiftshader|llvmpipe|software/i.test(renderer);
+  } catch (error) {
+    return false;
+  }
+}
 
 // What the page has seen and read; tests and curious users can inspect it from the console.
 const state = window.fingerspell = {
   ready: false, camera: "off", model: null, processed: 0, dropped: 0, fps: 0,
-  phrases: [], lines: [], current: null, messages: {}, modelRuns: 0, timings: {}, frameLog: [],
+  phrases: [], lines: [], current: null, messages: {}, modelRuns: 0, timings: {}, frameLog: [], cpuInference: CPU_INFERENCE,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -209,7 +222,7 @@ async function endPhrase() {
 
 function draw(video, frame) {
   const canvas = $("overlay"), ctx = canvas.getContext("2d");
-  if (canvas.width !== video.videoWidth && video.videoWidth) {
+  if ((canvas.width !== video.videoWidth || canvas.height !== video.videoHeight) && video.videoWidth) {
     canvas.width = video.videoWidth; canvas.height = video.videoHeight;
   }
   ctx.drawImage(video, 0, 0, canvas.width, canvas.height);  // mirrored by CSS, landmarks with it
@@ -238,7 +251,7 @@ function draw(video, frame) {
 
 async function startCamera(video) {
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 } }, audio: false });
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 } }, audio: false });
     video.srcObject = stream;
     await video.play();
     state.camera = "on";
@@ -266,7 +279,7 @@ function trackFps(now) {
   state.times = (state.times || []).filter((t) => now - t < 2000);
   state.times.push(now);
   state.fps = state.times.length > 1 ? (state.times.length - 1) * 1000 / (now - state.times[0]) : 0;
-  $("fps").textContent = `${state.fps.toFixed(1)} frames/s`;
+  $("fps").textContent = `${state.fps.toFixed(1)} frames/s, MediaPipe on ${CPU_INFERENCE ? "CPU" : "GPU"}`;
 }
 
 function loop(video, detectors) {
