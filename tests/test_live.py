@@ -17,11 +17,11 @@ from fingerspell.browser import LivePage, chromium_path
 from fingerspell.y4m import write as write_y4m
 from test_serve import web_root
 
-# 26 frames of MediaPipe's gesture clip with the hand up (not fingerspelling: the bundled model reads
+# 8 frames of MediaPipe's gesture clip with the hand up (not fingerspelling: the bundled model reads
 # nothing in them, and nothing still under landmark noise of 0.003, so equal texts do not hang on a
 # borderline reading), 640 wide, at 2 frames/s so that the page reads every frame once; no hand for
-# 1.5 s before (the page's first frames, slower) and 2 s after (the phrase ends)
-CLIP = dict(start=30, frames=26, width=640, fps=2, blank_before=3, blank_after=4)
+# 1.5 s before (the page's first frames, slower) and after (the phrase ends)
+CLIP = dict(start=30, frames=8, width=640, fps=2, blank_before=3, blank_after=3)
 PAGE_TIMEOUT_S = 120
 
 

@@ -140,3 +140,25 @@ def test_server_is_local_serves_the_page_and_reports_a_missing_model_until_it_ap
 def test_server_refuses_to_start_without_the_page_assets(tmp_path):
     with pytest.raises(RuntimeError, match="setup-web"):
         make_server(None, tmp_path / "empty", port=0)
+
+
+def test_serve_command_prints_its_local_address_and_serves_the_page():
+    import subprocess
+    import sys
+    root = web_root()
+    process = subprocess.Popen([sys.executable, "-m", "fingerspell", "serve", "--port", "0", "--dir", str(root)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "fingerspell live on" in line:
+                break
+        address = lines[-1].split("fingerspell live on ")[1].split()[0]
+        assert address.startswith("http://127.0.0.1:") and any("model:" in line for line in lines), lines
+        status, _, body = _get(address)
+        assert status == 200 and b"app.js" in body
+        assert json.loads(_get(address + "model/status")[2])["ok"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -42,7 +42,7 @@ def test_layout_is_kaggle(tiny_dataset):
 
 
 def test_statistics_share_the_published_keys_and_sit_near_them(tmp_path):
-    ours = synthesize(tmp_path, sequences=400, signers=40, seed=11, progress=False)
+    ours = synthesize(tmp_path, sequences=200, signers=20, seed=11, progress=False)
     assert json.loads((tmp_path / STATS_FILE).read_text()) == ours
     published = json.loads(shared("kaggle/aslfr_published_stats.json").read_text())
     rows = {key: (theirs, mine) for key, theirs, mine in compare_statistics(ours, published)}

@@ -50,16 +50,25 @@ def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_pat
     assert len(predictions) == scored["sequences"] and "prediction" in predictions
 
 
-def test_same_seed_same_weights(tiny_store, tmp_path):
-    for name in ("a", "b"):
-        train(tiny_store, tmp_path / name, epochs=1, progress=False, settings=TINY)
-    for x, y in zip(_weights(tmp_path / "a"), _weights(tmp_path / "b")):
+RESUMED = TINY + ["ctc.dropout=0.3", "eval_every=3"]  # dropout's random state is saved and restored too
+
+
+@pytest.fixture(scope="module")
+def two_epochs(tiny_store, tmp_path_factory):
+    """A run of RESUMED for 2 epochs: the reference of the determinism and resume tests."""
+    run = tmp_path_factory.mktemp("two_epochs") / "run"
+    train(tiny_store, run, epochs=2, progress=False, settings=RESUMED)
+    return run
+
+
+def test_same_seed_same_weights(tiny_store, two_epochs, tmp_path):
+    train(tiny_store, tmp_path / "again", epochs=2, progress=False, settings=RESUMED)
+    for x, y in zip(_weights(two_epochs), _weights(tmp_path / "again")):
         np.testing.assert_array_equal(x, y)
 
 
-def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, tmp_path, monkeypatch):
-    settings = TINY + ["ctc.dropout=0.3", "eval_every=3"]  # dropout's random state is saved and restored too
-    train(tiny_store, tmp_path / "whole", epochs=2, progress=False, settings=settings)
+def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, two_epochs, tmp_path, monkeypatch):
+    settings = RESUMED
     real_step, calls = Trainer._compile_steps, {"n": 0}
 
     def killed_at_step_five(self):
@@ -80,7 +89,7 @@ def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, tmp_p
     with pytest.raises(FileExistsError):
         train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
     train(tiny_store, tmp_path / "cut", resume=True, progress=False)
-    for x, y in zip(_weights(tmp_path / "whole"), _weights(tmp_path / "cut")):
+    for x, y in zip(_weights(two_epochs), _weights(tmp_path / "cut")):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
 
 
