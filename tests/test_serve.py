@@ -89,6 +89,17 @@ def test_bundled_model_converts_for_the_browser_and_matches_litert(tmp_path):
         np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
+def test_a_seq2seq_export_converts_for_the_browser_too(tiny_store, tmp_path_factory, tmp_path):
+    """Any export, not only the bundled CTC model: the notebook's seq2seq, whose greedy decoding is a loop."""
+    from conftest import export_tiny
+    pytest.importorskip("tf2onnx", reason="the web extra converts models for the browser")
+    export = export_tiny("seq2seq", tiny_store, tmp_path_factory)[2]
+    folder = browser_model(export, tmp_path)  # a fresh cache: converted and checked against LiteRT here
+    assert json.loads((folder / "check.json").read_text())["max_abs_difference"] <= 1e-4
+    assert sorted(p.name for p in folder.iterdir()) == ["character_to_prediction_index.json", "check.json",
+                                                         "inference_args.json", "model.onnx"]
+
+
 def test_a_file_that_is_not_a_model_is_refused_with_the_reason(tmp_path):
     with pytest.raises(ContractError, match="no such model file"):
         browser_model(tmp_path / "nothing", tmp_path)

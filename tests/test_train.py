@@ -250,16 +250,20 @@ def test_full_preset_reads_the_lips_and_says_how_to_prepare_for_them(tiny_store,
 
 
 def test_learning_rate_schedule_runs_in_the_graph_and_follows_warmup_then_cosine():
+    import math
     import tensorflow as tf
-    from fingerspell.train import learning_rate, lr_schedule
+    from fingerspell.train import lr_schedule
     config = preset("ctc").replace(warmup_fraction=0.1)
+    peak = 2 * config.learning_rate
     horizon = tf.Variable(200.0)
     schedule = lr_schedule(config, horizon, scale=2)
-    for step in (0, 5, 20, 21, 100, 199, 200, 260):
-        assert float(schedule(tf.constant(step))) == pytest.approx(2 * learning_rate(config, step / 200), abs=1e-9)
+    rate = lambda step: float(schedule(tf.constant(step)))
+    assert rate(0) == 0 and rate(5) == pytest.approx(peak / 4) and rate(10) == pytest.approx(peak / 2)
+    assert rate(20) == pytest.approx(peak)  # warm-up over 10% of 200 steps, then cosine decay
+    assert rate(110) == pytest.approx(peak / 2) and rate(65) == pytest.approx(peak * (1 + math.cos(math.pi / 4)) / 2)
+    assert rate(200) == pytest.approx(0, abs=1e-9) and rate(260) == pytest.approx(0, abs=1e-9)
     horizon.assign(100.0)  # a time budget that moves the end nearer: the same step is further on
-    assert float(schedule(tf.constant(100))) == pytest.approx(0.0, abs=1e-9)
-    assert float(schedule(tf.constant(50))) == pytest.approx(2 * learning_rate(config, 0.5), abs=1e-9)
+    assert rate(100) == pytest.approx(0.0, abs=1e-9) and rate(55) == pytest.approx(peak / 2)
 
 
 def test_jit_pads_batches_to_fixed_buckets_and_trains(tiny_store, tmp_path):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .inputs import read_pose_landmarks
 from .landmarks import DataError, HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -66,32 +67,14 @@ def read_npz_letters(path: str | Path, signer: str) -> RealLetters:
 
 def read_pose_hand(path: str | Path) -> np.ndarray:
     """The signing hand of a pose-format `.pose` file: `(frames, 21, 3)` float32, image-normalised, NaN where
-    undetected. The hand with more detected frames is the signing one."""
-    from pose_format import Pose
-    path = Path(path)
-    try:
-        pose = Pose.read(path.read_bytes())
-    except Exception as error:  # pose-format raises struct/IndexError/ValueError on a cut file
-        raise DataError(f"not a readable .pose file ({type(error).__name__}: {error})", path) from error
-    names = [c.name for c in pose.header.components]
-    hands = [n for n in names if n in ("LEFT_HAND_LANDMARKS", "RIGHT_HAND_LANDMARKS")]
-    if not hands:
-        raise DataError(f"no hand components (has {names}); expected LEFT/RIGHT_HAND_LANDMARKS", path)
-    size = pose.header.dimensions
-    best = None
-    for name in hands:
-        part = pose.get_components([name])
-        data = np.ma.filled(part.body.data[:, 0].astype(np.float64), np.nan)
-        data[np.ma.getmaskarray(part.body.data[:, 0])] = np.nan
-        if best is None or np.isfinite(data[:, 0, 0]).sum() > np.isfinite(best[:, 0, 0]).sum():
-            best = data
-    if best.shape[1] != HAND_SIZE or not np.isfinite(best).any():
+    undetected (read as `predict` reads .pose files). The hand with more detected frames is the signing one."""
+    frames = read_pose_landmarks(path)
+    hands = [frames[:, PART_OFFSET[part]:PART_OFFSET[part] + HAND_SIZE] for part in ("left_hand", "right_hand")]
+    best = max(hands, key=lambda hand: np.isfinite(hand[:, 0, 0]).sum()).copy()
+    if not np.isfinite(best).any():
         raise DataError(f"its hand components hold no detected {HAND_SIZE}-point hand", path)
-    # pixels -> image-normalised; the source's z carries an offset, so keep it relative to the wrist
-    best[..., 0] /= max(size.width, 1)
-    best[..., 1] /= max(size.height, 1)
-    best[..., 2] = (best[..., 2] - best[:, :1, 2]) / max(size.width, 1)
-    return best.astype(np.float32)
+    best[..., 2] -= best[:, :1, 2]  # the source's z carries an offset: keep it relative to the wrist
+    return best
 
 
 def _gather(signer: str, clips) -> RealLetters:

@@ -47,19 +47,12 @@ def choose_strategy(name: str = "auto"):
     return tf.distribute.get_strategy()
 
 
-def learning_rate(config: RunConfig, progress: float) -> float:
-    """Linear warm-up over `warmup_fraction` of the run, then cosine decay to zero."""
-    progress = min(max(progress, 0.0), 1.0)
-    if progress < config.warmup_fraction:
-        return config.learning_rate * progress / config.warmup_fraction
-    rest = (progress - config.warmup_fraction) / max(1e-9, 1 - config.warmup_fraction)
-    return config.learning_rate * 0.5 * (1 + math.cos(math.pi * rest))
-
-
 def lr_schedule(config: RunConfig, horizon, scale: float):
-    """`learning_rate` as a Keras schedule of the optimizer's step count, computed inside the compiled
-    step: no per-step assign from Python. `horizon` (a tf.Variable: the step at which the run will end) is
-    re-estimated every LOG_EVERY steps when a wall-clock budget decides the end."""
+    """The learning rate: linear warm-up over `warmup_fraction` of the run, then cosine decay to zero at
+    `horizon`, times `scale`. A Keras schedule of the optimizer's step count, computed inside the compiled
+    step (no per-step assign from Python); the one definition, also read for the logs. `horizon` (a
+    tf.Variable: the step at which the run will end) is re-estimated every LOG_EVERY steps when a
+    wall-clock budget decides the end."""
     import keras
     import tensorflow as tf
 
@@ -108,8 +101,8 @@ class Trainer:
             self.model = build_model(config, self.layout.num_features)
             # the step at which the learning rate reaches zero: total_steps, or sooner under a time budget
             self.horizon = tf.Variable(float(self.total_steps), trainable=False, dtype=tf.float32)
-            schedule = lr_schedule(config, self.horizon, scale=self.replicas)
-            optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=config.weight_decay,
+            self.schedule = lr_schedule(config, self.horizon, scale=self.replicas)
+            optimizer = keras.optimizers.AdamW(learning_rate=self.schedule, weight_decay=config.weight_decay,
                                                global_clipnorm=config.grad_clip, use_ema=config.ema_decay > 0,
                                                ema_momentum=config.ema_decay or 0.99)
             self._adamw = optimizer
@@ -243,8 +236,6 @@ class Trainer:
             dataset = self.train_data.dataset(state["epoch"], skip=state["examples_in_epoch"])
             for batch in self.distribute(dataset):
                 state["elapsed"] = elapsed_before + time.monotonic() - started
-                fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget if budget else 0.0)
-                rate = learning_rate(self.config, fraction) * self.replicas
                 if budget and state["step"] % LOG_EVERY == 0:
                     self._aim_horizon(state, budget)
                 running.append(self.train_step(batch))  # a tensor: read back only every LOG_EVERY steps
@@ -253,12 +244,12 @@ class Trainer:
                 bar.update()
                 if state["step"] % LOG_EVERY == 0:
                     running = [float(v) for v in running]
-                    bar.set_postfix(loss=f"{np.mean(running[-LOG_EVERY:]):.3f}", lr=f"{rate:.2e}")
+                    bar.set_postfix(loss=f"{np.mean(running[-LOG_EVERY:]):.3f}", lr=f"{self.rate(state):.2e}")
                 if budget and state["elapsed"] >= budget:
                     stop = True
                     break
                 if state["step"] - last_eval >= eval_every:
-                    result = self._checkpoint(state, running, rate)
+                    result = self._checkpoint(state, running, self.rate(state))
                     running, last_eval = [], state["step"]
             else:
                 state["epoch"] += 1
@@ -266,7 +257,7 @@ class Trainer:
         bar.close()
         state["elapsed"] = elapsed_before + time.monotonic() - started
         if result is None or state["step"] > last_eval:
-            result = self._checkpoint(state, running, learning_rate(self.config, 1.0))
+            result = self._checkpoint(state, running, self.rate(state))
         else:  # validated at this very step already: just record the finished epoch
             self.save("last", state)
         result["skipped_too_long_for_ctc"] = len(self.train_data.skipped.too_long_for_ctc)
@@ -281,6 +272,10 @@ class Trainer:
         run's pace will reach it (never beyond the epochs' end)."""
         fraction = max(state["step"] / self.total_steps, state["elapsed"] / budget)
         self.horizon.assign(state["step"] / fraction if fraction > 0 else float(self.total_steps))
+
+    def rate(self, state: dict) -> float:
+        """The learning rate the optimizer uses at this step (read from the schedule: for the logs only)."""
+        return float(self.schedule(state["step"]))
 
     def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
         """Validate, log a row, show a few predictions, refresh the plot, save last (and best). Without a

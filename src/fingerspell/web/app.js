@@ -29,8 +29,9 @@ function hasHardwareWebGL() {
 
 // What the page has seen and read; tests and curious users can inspect it from the console.
 const state = window.fingerspell = {
-  ready: false, camera: "off", model: null, processed: 0, dropped: 0, fps: 0,
-  phrases: [], lines: [], current: null, messages: {}, modelRuns: 0, timings: {}, frameLog: [], cpuInference: CPU_INFERENCE,
+  ready: false, camera: "off", model: null, cpuInference: CPU_INFERENCE,
+  processed: 0, dropped: 0, fps: 0, modelRuns: 0, timings: {}, frameLog: [],
+  phrases: [], lines: [], current: null, messages: {},
 };
 
 const $ = (id) => document.getElementById(id);
@@ -286,7 +287,7 @@ function loop(video, detectors) {
   let busy = false, lastPresented = null;
   const onFrame = async (now, meta) => {
     video.requestVideoFrameCallback(onFrame);
-    if (busy) { state.busyFrames = (state.busyFrames || 0) + 1; return; }
+    if (busy) return;  // counted below, as a gap in the presented frames
     if (lastPresented !== null && meta.presentedFrames > lastPresented + 1) {
       state.dropped += meta.presentedFrames - lastPresented - 1;  // frames the compositor never gave us
     }
@@ -300,6 +301,7 @@ function loop(video, detectors) {
       await addFrame(frame, now);  // the frame's presentation time: slow processing does not end a phrase
       draw(video, frame);
       trackFps(performance.now());
+      say("assets", null);
     } catch (error) {
       say("assets", `Processing failed: ${error.message}`);
     } finally {
