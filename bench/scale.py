@@ -5,9 +5,11 @@
 --fraction 1.0 is the real size: 67,208 train.csv sequences by 94 signers plus 52,958 supplemental
 sentences, at the real frame statistics (the generator's; README table). Smaller fractions keep the same
 shape (a quick run of the whole path). Steps, in order, each timed and each reused when its output exists:
-  1. synth: the corpus (never committed; delete --out afterwards);
-  2. prepare (with the lips, as the `full` preset reads them) in a subprocess: minutes, store size, and the
-     peak resident memory of the largest process it ran (its workers included: RUSAGE_CHILDREN);
+  1. synth: the corpus (never committed; delete --out afterwards), in a process of its own;
+  2. prepare (with the lips, as the `full` preset reads them) in a process of its own: minutes, store size,
+     and the peak resident memory of the largest process it ran (its workers included);
+  Each of the two runs under a fresh intermediary process whose RUSAGE_CHILDREN holds only that step's
+  processes, so the synth workers' memory is not counted as prepare's.
   3. train: `--steps` steps of the `full` preset from the store, in a subprocess: steps per second (after
      the first 10, which trace) and peak resident memory sampled at step 20 and at the end, so a leak shows.
 Prints JSON.
@@ -59,6 +61,17 @@ def train_steps(store: str, steps: int) -> dict:
             "max_frames": config.max_frames}
 
 
+def measured(fingerspell_args: list[str]) -> tuple[float, float]:
+    """(minutes, peak RSS in MB of the largest process) of `fingerspell ARGS`, counted apart from the rest."""
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, __file__, "--peak-rss-of", sys.executable, "-m", "fingerspell",
+                             *fingerspell_args], capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"fingerspell {' '.join(fingerspell_args)} failed:\n{result.stderr[-3000:]}")
+    peak = json.loads(result.stdout.strip().splitlines()[-1])["peak_rss_mb"]
+    return round((time.monotonic() - started) / 60, 2), peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fraction", type=float, default=1.0)
@@ -66,7 +79,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="out/bench-scale")
     parser.add_argument("--train-only", help=argparse.SUPPRESS)
+    parser.add_argument("--peak-rss-of", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.peak_rss_of:  # run one command; its largest process's peak RSS (MB) is this process's children's
+        subprocess.run(args.peak_rss_of, check=True)
+        print(json.dumps({"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}))
+        return
     if args.train_only:
         print(json.dumps(train_steps(args.train_only, args.steps)))
         return
@@ -76,19 +94,15 @@ def main() -> None:
               "sequences": round(REAL_TRAIN * args.fraction),
               "supplemental": round(REAL_SUPPLEMENTAL * args.fraction), "signers": REAL_SIGNERS}
     if not (data / "train.csv").is_file():
-        from fingerspell.synthetic_dataset import synthesize
-        started = time.monotonic()
-        synthesize(data, sequences=report["sequences"], signers=REAL_SIGNERS, seed=67208,
-                   supplemental=report["supplemental"], workers=args.workers)
-        report["synth_minutes"] = round((time.monotonic() - started) / 60, 2)
+        minutes, rss = measured(["synth", str(data), "--sequences", str(report["sequences"]), "--signers",
+                                 str(REAL_SIGNERS), "--seed", "67208", "--supplemental",
+                                 str(report["supplemental"]), "--workers", str(args.workers), "--quiet"])
+        report["synth_minutes"], report["synth_peak_rss_mb_largest_process"] = minutes, rss
     report["dataset_gb"] = round(folder_bytes(data) / 1e9, 3)
     if not (store / "header.json").is_file():
-        started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "fingerspell", "prepare", str(data), str(store), "--lips",
-                        "--workers", str(args.workers)], check=True)
-        report["prepare_minutes"] = round((time.monotonic() - started) / 60, 2)
-        report["prepare_peak_rss_mb_largest_process"] = round(
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+        minutes, rss = measured(["prepare", str(data), str(store), "--lips", "--workers", str(args.workers),
+                                 "--quiet"])
+        report["prepare_minutes"], report["prepare_peak_rss_mb_largest_process"] = minutes, rss
     report["store_gb"] = round(folder_bytes(store) / 1e9, 3)
     result = subprocess.run([sys.executable, __file__, "--train-only", str(store), "--steps", str(args.steps)],
                             capture_output=True, text=True, check=True)

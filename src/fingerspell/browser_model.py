@@ -85,12 +85,19 @@ def check(model: Path, onnx_file: Path, columns: list[str]) -> float:
     import onnxruntime as ort
     from .inference import LiteModel
     lite = LiteModel(model)
-    session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    try:
+        session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own types for a graph the converter got wrong
+        raise ContractError(f"{model}: the converted model does not load ({str(error)[:300]})") from error
     name = session.get_inputs()[0].name
     worst = 0.0
     for inputs in check_sequences(columns):
         expected = lite.runner(inputs=inputs)["outputs"]
-        got = session.run(None, {name: inputs})[0]
+        try:
+            got = session.run(None, {name: inputs})[0]
+        except Exception as error:
+            raise ContractError(f"{model}: the converted model fails on a {len(inputs)}-frame input "
+                                f"({str(error)[:300]})") from error
         if expected.shape != got.shape:
             raise ContractError(f"{model}: converted model gives outputs {got.shape}, LiteRT {expected.shape} "
                                 f"on a {len(inputs)}-frame input")

@@ -70,7 +70,9 @@ class DecoderLayer(layers.Layer):
         """One cached decoding step: x (B, 1, D); caches (B, heads, max_target, head_dim)."""
         h = self.norms[0](x)
         k, v = self.self_attention.keys_values(h)
-        where = tf.reshape(tf.one_hot(position, tf.shape(cache_k)[2], dtype=cache_k.dtype), [1, 1, -1, 1])
+        # a one-hot of the position, written as a comparison: converters (tf2onnx, for the browser) take
+        # no OneHot of a scalar
+        where = tf.reshape(tf.cast(tf.range(tf.shape(cache_k)[2]) == position, cache_k.dtype), [1, 1, -1, 1])
         cache_k, cache_v = cache_k * (1 - where) + k * where, cache_v * (1 - where) + v * where
         seen = tf.range(tf.shape(cache_k)[2]) <= position
         self_mask = tf.tile(tf.reshape(seen, [1, 1, -1]), [tf.shape(x)[0], 1, 1])
@@ -145,7 +147,8 @@ class Seq2SeqModel(keras.Model):
             token = tf.argmax(logits, axis=-1, output_type=tf.int32)
             done = done | (token == EOS_TOKEN)
             emit = tf.where(done | (token >= PAD_TOKEN), -1, token)
-            out = out + tf.expand_dims(tf.one_hot(i, max_steps, dtype=tf.int32), 0) * tf.expand_dims(emit + 1, 1)
+            at_i = tf.cast(tf.range(max_steps) == i, tf.int32)  # one-hot of step i (see DecoderLayer.step)
+            out = out + tf.expand_dims(at_i, 0) * tf.expand_dims(emit + 1, 1)
             return i + 1, token, done, out, new_caches
 
         def keep_going(i, token, done, out, caches):
