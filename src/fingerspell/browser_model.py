@@ -61,9 +61,12 @@ def convert(model: Path, out: Path) -> None:
         raise RuntimeError("the browser page needs tf2onnx to convert the model: pip install "
                            "'fingerspell[web]'") from error
     import logging
+    import warnings
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)
-    tf2onnx.convert.from_tflite(str(model), opset=OPSET, custom_rewriter=[_keep_nan_in_selects],
-                                output_path=str(out))
+    with warnings.catch_warnings():  # tf2onnx reads the file with tf.lite.Interpreter, which warns it is deprecated
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated", category=UserWarning)
+        tf2onnx.convert.from_tflite(str(model), opset=OPSET, custom_rewriter=[_keep_nan_in_selects],
+                                    output_path=str(out))
 
 
 def check_sequences(columns: list[str]) -> list[np.ndarray]:
