@@ -221,12 +221,13 @@ async function endPhrase() {
 
 // ---------------------------------------------------------------- drawing
 
-function draw(video, frame) {
+// the image the landmarks were read from (not the live video, which has moved on), mirrored by CSS with them
+function draw(image, frame) {
   const canvas = $("overlay"), ctx = canvas.getContext("2d");
-  if ((canvas.width !== video.videoWidth || canvas.height !== video.videoHeight) && video.videoWidth) {
-    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  if (canvas.width !== image.width || canvas.height !== image.height) {
+    canvas.width = image.width; canvas.height = image.height;
   }
-  ctx.drawImage(video, 0, 0, canvas.width, canvas.height);  // mirrored by CSS, landmarks with it
+  ctx.drawImage(image, 0, 0);
   const point = (i) => [frame[i * 3] * canvas.width, frame[i * 3 + 1] * canvas.height];
   const chains = (start, list, colour) => {
     ctx.strokeStyle = colour; ctx.lineWidth = 2;
@@ -294,12 +295,13 @@ function loop(video, detectors) {
     lastPresented = meta.presentedFrames;
     busy = true;
     try {
-      const frame = await landmarksOf(grab(video, detectors.grab), detectors);
+      const image = grab(video, detectors.grab);
+      const frame = await landmarksOf(image, detectors);
       state.processed += 1;
       // the latest frames read: camera time (s) and whether a hand was seen, for inspection
       state.frameLog = [...state.frameLog.slice(-299), [meta.mediaTime, hasHand(frame)]];
       await addFrame(frame, now);  // the frame's presentation time: slow processing does not end a phrase
-      draw(video, frame);
+      draw(image, frame);
       trackFps(performance.now());
       say("assets", null);
     } catch (error) {
