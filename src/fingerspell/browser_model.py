@@ -32,7 +32,9 @@ def model_files(path: str | Path) -> tuple[Path, Path]:
     model = path / "model.tflite" if path.is_dir() else path
     args = model.parent / "inference_args.json"
     if not model.is_file():
-        raise ContractError(f"{model}: no such model file")
+        hint = (f" (a training run: `fingerspell export {path} -o EXPORT_DIR` first, then serve EXPORT_DIR)"
+                if (path / "best.npz").is_file() else "")
+        raise ContractError(f"{model}: no such model file{hint}")
     if not args.is_file():
         raise ContractError(f"{model}: no inference_args.json beside it (the contract's column list)")
     return model, args
