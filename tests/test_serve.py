@@ -177,3 +177,20 @@ def test_serve_command_prints_its_local_address_and_serves_the_page():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_model_status_is_reworked_only_when_the_model_files_change(tmp_path, monkeypatch):
+    """The page asks every 2 s: a broken export is not reconverted, a good one not re-hashed, each time."""
+    import fingerspell.serve as serve
+    calls = []
+    real = serve.browser_model
+    monkeypatch.setattr(serve, "browser_model", lambda *args: calls.append(args) or real(*args))
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "model.tflite").write_bytes(b"not a flatbuffer")
+    (export / "inference_args.json").write_text(json.dumps({"selected_columns": ["x_right_hand_0"]}))
+    source = serve.ModelSource(export, tmp_path / "root")
+    first, second = source.status(), source.status()
+    assert not first["ok"] and second == first and len(calls) == 1
+    (export / "model.tflite").write_bytes(b"still not a flatbuffer, but another one")
+    assert not source.status()["ok"] and len(calls) == 2

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .vocab import NUM_CHARACTERS
+from .web_assets import staged_folder
 
 OPSET = 17
 TOLERANCE = 1e-4
@@ -56,7 +56,7 @@ def _keep_nan_in_selects(graph, ops):
 
 
 def convert(model: Path, out: Path) -> None:
-    """model.tflite -> ONNX file `out`."""
+    """model.tflite -> ONNX file `out`; ContractError if tf2onnx cannot convert it."""
     try:
         import tf2onnx
     except ModuleNotFoundError as error:
@@ -67,8 +67,11 @@ def convert(model: Path, out: Path) -> None:
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)
     with warnings.catch_warnings():  # tf2onnx reads the file with tf.lite.Interpreter, which warns it is deprecated
         warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated", category=UserWarning)
-        tf2onnx.convert.from_tflite(str(model), opset=OPSET, custom_rewriter=[_keep_nan_in_selects],
-                                    output_path=str(out))
+        try:
+            tf2onnx.convert.from_tflite(str(model), opset=OPSET, custom_rewriter=[_keep_nan_in_selects],
+                                        output_path=str(out))
+        except (ValueError, RuntimeError, KeyError) as error:
+            raise ContractError(f"{model}: could not convert it for the browser ({error})") from error
 
 
 def check_sequences(columns: list[str]) -> list[np.ndarray]:
@@ -84,19 +87,18 @@ def check_sequences(columns: list[str]) -> list[np.ndarray]:
     return [phrase, lost, phrase[:1], phrase[:0]]
 
 
-def check(model: Path, onnx_file: Path, columns: list[str]) -> float:
-    """Largest |ONNX - LiteRT| over check_sequences; raises ContractError if any differ in shape or by more
-    than TOLERANCE."""
+def check(lite, onnx_file: Path) -> float:
+    """Largest |ONNX - LiteRT| over check_sequences, `lite` the export on LiteRT; raises ContractError if
+    any differ in shape or by more than TOLERANCE."""
     import onnxruntime as ort
-    from .inference import LiteModel
-    lite = LiteModel(model)
+    model = lite.model_file
     try:
         session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own types for a graph the converter got wrong
         raise ContractError(f"{model}: the converted model does not load ({str(error)[:300]})") from error
     name = session.get_inputs()[0].name
     worst = 0.0
-    for inputs in check_sequences(columns):
+    for inputs in check_sequences(lite.columns):
         expected = lite.runner(inputs=inputs)["outputs"]
         try:
             got = session.run(None, {name: inputs})[0]
@@ -113,23 +115,24 @@ def check(model: Path, onnx_file: Path, columns: list[str]) -> float:
     return worst
 
 
-def contract_columns(model: Path, args: Path) -> list[str]:
-    """The export's input columns, after checking its signature and output width; ContractError otherwise."""
+def contract_model(model: Path, args: Path):
+    """The export on LiteRT (a LiteModel), after checking its column list, signature and output width;
+    ContractError otherwise."""
     from .inference import LiteModel
-    try:
-        columns = json.loads(args.read_text(encoding="utf-8"))["selected_columns"]
+    try:  # read here first, so that a broken column list is named as such
+        json.loads(args.read_text(encoding="utf-8"))["selected_columns"]
     except (ValueError, KeyError, TypeError) as error:
         raise ContractError(f"{args}: not a valid inference_args.json ({error})") from error
     try:
         lite = LiteModel(model)
     except ValueError as error:
         raise ContractError(str(error)) from error
-    details = lite.interpreter.get_signature_runner("serving_default").get_output_details()
+    details = lite.runner.get_output_details()
     shape = details.get("outputs", {}).get("shape_signature", ())
     if "outputs" not in details or len(shape) != 2 or shape[-1] != NUM_CHARACTERS:
         raise ContractError(f"{model}: output 'outputs' must be [characters, {NUM_CHARACTERS}], "
                             f"found {dict((k, list(v['shape_signature'])) for k, v in details.items())}")
-    return columns
+    return lite
 
 
 def browser_model(path: str | Path, root: Path) -> Path:
@@ -140,17 +143,10 @@ def browser_model(path: str | Path, root: Path) -> Path:
     target = root / "models" / cache_key(model, args)
     if (target / "check.json").is_file():
         return target
-    columns = contract_columns(model, args)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
-    try:
-        try:
-            convert(model, staging / "model.onnx")
-        except (ValueError, RuntimeError, KeyError) as error:
-            if isinstance(error, RuntimeError) and "tf2onnx" in str(error):
-                raise
-            raise ContractError(f"{model}: could not convert it for the browser ({error})") from error
-        worst = check(model, staging / "model.onnx", columns)
+    lite = contract_model(model, args)
+    with staged_folder(target) as staging:
+        convert(model, staging / "model.onnx")
+        worst = check(lite, staging / "model.onnx")
         shutil.copy(args, staging / "inference_args.json")
         chars = model.parent / "character_to_prediction_index.json"
         if chars.is_file():
@@ -159,9 +155,5 @@ def browser_model(path: str | Path, root: Path) -> Path:
             from .vocab import write_character_map
             write_character_map(staging / chars.name)
         (staging / "check.json").write_text(json.dumps({"source": str(model), "max_abs_difference": worst,
-                                                        "columns": len(columns)}))
-        shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                                                        "columns": len(lite.columns)}))
     return target

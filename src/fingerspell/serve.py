@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .browser_model import ContractError, browser_model
+from .browser_model import ContractError, browser_model, model_files
 from .web_assets import missing_packages
 
 PAGE = Path(__file__).with_name("web")
@@ -30,23 +30,37 @@ MODEL_FILES = ("model.onnx", "inference_args.json", "character_to_prediction_ind
 
 
 class ModelSource:
-    """The export to serve: converted on first use and again whenever the file changes (cached by content)."""
+    """The export to serve: converted on first use and again whenever its files change."""
 
     def __init__(self, path: str | Path | None, root: Path):
         from .inference import BUNDLED_MODEL
         self.path = Path(path) if path else BUNDLED_MODEL
         self.root = root
         self.lock = threading.Lock()
+        self._seen = (None, None)  # (the files' stamp, the status it gave)
 
     def status(self) -> dict:
-        """{"ok": True, "folder", "name"} or {"ok": False, "reason"}; never raises on a bad model."""
+        """{"ok": True, "folder", "name", "source"} or {"ok": False, "reason"}; never raises on a bad model.
+        The page asks every 2 s: while the files' size and time stay the same, the last answer stands (no
+        re-hashing of the file, no reconversion of one that failed)."""
         with self.lock:
+            stamp = self._stamp()
+            if stamp is not None and stamp == self._seen[0]:
+                return self._seen[1]
             try:
                 folder = browser_model(self.path, self.root)
-            except ContractError as error:
-                return {"ok": False, "reason": str(error)}
-            return {"ok": True, "folder": str(folder), "name": folder.name,
-                    "source": str(self.path)}
+                status = {"ok": True, "folder": str(folder), "name": folder.name, "source": str(self.path)}
+            except (ContractError, RuntimeError) as error:  # RuntimeError: the web extra is not installed
+                status = {"ok": False, "reason": str(error)}
+            self._seen = (stamp, status)
+            return status
+
+    def _stamp(self):
+        """Size and modification time of the model and its column list, or None where either is missing."""
+        try:
+            return tuple((s.st_size, s.st_mtime_ns) for s in (f.stat() for f in model_files(self.path)))
+        except (ContractError, OSError):
+            return None
 
 
 def make_handler(model: ModelSource, root: Path):

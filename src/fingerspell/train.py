@@ -249,7 +249,7 @@ class Trainer:
                     stop = True
                     break
                 if state["step"] - last_eval >= eval_every:
-                    result = self._checkpoint(state, running, self.rate(state))
+                    result = self._checkpoint(state, running)
                     running, last_eval = [], state["step"]
             else:
                 state["epoch"] += 1
@@ -257,7 +257,7 @@ class Trainer:
         bar.close()
         state["elapsed"] = elapsed_before + time.monotonic() - started
         if result is None or state["step"] > last_eval:
-            result = self._checkpoint(state, running, self.rate(state))
+            result = self._checkpoint(state, running)
         else:  # validated at this very step already: just record the finished epoch
             self.save("last", state)
         result["skipped_too_long_for_ctc"] = len(self.train_data.skipped.too_long_for_ctc)
@@ -277,7 +277,7 @@ class Trainer:
         """The learning rate the optimizer uses at this step (read from the schedule: for the logs only)."""
         return float(self.schedule(state["step"]))
 
-    def _checkpoint(self, state: dict, running: list[float], rate: float) -> dict:
+    def _checkpoint(self, state: dict, running: list[float]) -> dict:
         """Validate, log a row, show a few predictions, refresh the plot, save last (and best). Without a
         val split (val_signers=0) every checkpoint is the best so far."""
         from .visualize import plot_progress
@@ -287,7 +287,7 @@ class Trainer:
         row = {"step": state["step"], "epoch": state["epoch"], "elapsed_s": round(state["elapsed"], 1),
                "train_loss": round(float(np.mean([float(v) for v in running])), 5) if running else "",
                **{f"val_{k}": round(result[k], 5) if validating else "" for k in ("loss", "score", "cer")},
-               "lr": f"{rate:.3e}"}
+               "lr": f"{self.rate(state):.3e}"}
         _append_csv(self.run_dir / "metrics.csv", row)
         # the best checkpoint is chosen on train.csv phrases where supplemental sentences are mixed in
         chosen = result.get("by_source", {}).get("train", result).get("score")

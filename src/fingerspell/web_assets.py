@@ -8,6 +8,7 @@ Node.js, ever. Python does the fetch itself, so set-up needs no npm either.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -108,16 +109,24 @@ def install(package: NpmPackage, root: Path, fetch=None) -> Path:
     fetch = fetch or _download
     tarball = fetch(package.tarball_url)
     check_integrity(tarball, package.integrity, f"{package.name}@{package.version} ({package.tarball_url})")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{package.folder}-", dir=target.parent))
-    try:
+    with staged_folder(target) as staging:
         unpack(tarball, package, staging)
         (staging / MARKER).write_text(json.dumps(_record(package)))
+    return target
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path):
+    """A fresh folder beside `target` to fill: it replaces `target` whole if the block succeeds, and is
+    removed if it fails, so `target` is never half written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        yield staging
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def _record(package: NpmPackage) -> dict:
@@ -137,8 +146,3 @@ def _download(url: str) -> bytes:
 def missing_packages(root: Path) -> list[str]:
     return [f"{p.name}@{p.version}" for p in PACKAGES if not is_installed(p, root)]
 
-
-def asset_bytes(root: Path) -> int:
-    """What the page downloads from vendor/ (bytes), for the README's size figure."""
-    return sum(f.stat().st_size for p in PACKAGES for f in (root / "vendor" / p.folder).glob("*")
-               if f.name not in (MARKER, "package.json"))

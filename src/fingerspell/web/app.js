@@ -169,8 +169,7 @@ async function landmarksOf(image, detectors) {
     const target = detectors.hands.document.getElementById("image");
     target.width = image.width; target.height = image.height;
     target.getContext("2d").drawImage(image, 0, 0);
-    const found = await detectors.hands.detectHands();
-    for (const hand of found) {
+    for (const hand of await detectors.hands.detectHands()) {
       // Hands' labels assume a mirrored image; on the camera's own image "Left" is the person's right hand
       put(frame, hand.label === "Left" ? "right_hand" : "left_hand", hand.landmarks);
     }
@@ -188,20 +187,22 @@ const hasHand = (frame) => !Number.isNaN(frame[PARTS.left_hand[0] * 3]) ||
 // (the model was trained on such gaps), those after its last hand are dropped when it ends.
 async function addFrame(frame, now) {
   if (hasHand(frame)) {
-    if (!state.current) state.current = { frames: [], gap: [], started: now };
+    state.lastHand = now;
+    if (!state.current) state.current = { frames: [], gap: [] };
     const phrase = state.current;
     phrase.frames.push(...phrase.gap, frame);
     phrase.gap = [];
-    phrase.lastHand = now;
     Object.assign(phrase, await read(phrase.frames));
     say("hand", null);
-  } else if (state.current) {
+    return;
+  }
+  const unseen = now - (state.lastHand ?? 0) > PHRASE_END_MS;
+  if (state.current) {
     state.current.gap.push(frame);
-    if (now - state.current.lastHand > PHRASE_END_MS) await endPhrase();
-  } else if (now - (state.lastHand ?? 0) > PHRASE_END_MS) {
+    if (unseen) await endPhrase();
+  } else if (unseen) {
     say("hand", "No hand in view.");
   }
-  if (hasHand(frame)) state.lastHand = now;
 }
 
 state.read = read;  // frames (543 * 3 arrays) -> {text, outputs}: the page's own reading, for checks
