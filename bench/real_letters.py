@@ -6,7 +6,7 @@ budget, export it under the competition contract, and read the held-out signer's
 words of real_letters.WORDS, through the exported .tflite exactly as `fingerspell predict` would. Prints JSON:
 each signer's score (the competition metric) and CER, example readings, and the mean over the four.
 
-    python bench/real_letters.py [--minutes 10] [--sequences 3000] [--signers 94] [--seed 1234] [--out DIR]
+    python bench/real_letters.py [--minutes 10] [--sequences 6000] [--signers 94] [--seed 2026] [--out DIR]
         [--held-out borisgraudt,siruyy,spoken_to_signed,openasl] [--data ../shared/data] [--set KEY=VALUE]
 
 Needs ../shared/data/real_letters and, for the openasl photos, the video environment (`fingerspell
@@ -77,8 +77,9 @@ def held_out_run(name: str, args, out: Path) -> dict:
 
 def main() -> None:
     parser = training_parser(__doc__, "out/bench-real-letters")
-    # as many synthetic signers as the real corpus has train signers: hands vary between people most
-    parser.set_defaults(signers=94)
+    # the bundled model's synthetic data (tools/train_release.py): as many synthetic signers as the real
+    # corpus has train signers (hands vary between people most), 6,000 sequences, seed 2026
+    parser.set_defaults(signers=94, sequences=6000, seed=2026)
     parser.add_argument("--held-out", default=",".join(SIGNERS))
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
