@@ -64,3 +64,28 @@ def test_pandas_sees_the_kaggle_layout(tiny_dataset):
     assert frame.index.name == "sequence_id"
     assert list(frame.columns) == ["frame", *lm.COORDINATE_COLUMNS]
     assert frame["frame"].dtype == np.int16 and (frame.dtypes.iloc[1:] == np.float32).all()
+
+
+def test_landmarks_table_is_what_pandas_writes():
+    """The column-by-column table equals the DataFrame route: values, NaN as null, index metadata, bytes."""
+    import io
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    rng = np.random.default_rng(5)
+    arrays = [rng.random((n, lm.NUM_LANDMARKS, 3)).astype(np.float32) for n in (3, 11, 7)]
+    arrays[1][::2, lm.PART_OFFSET["left_hand"]:lm.PART_OFFSET["left_hand"] + 21] = np.nan
+    ids = [1_000_000_007, 1_000_000_003, 1_000_000_011]
+    frame = pd.DataFrame(np.concatenate(arrays).transpose(0, 2, 1).reshape(-1, 3 * lm.NUM_LANDMARKS),
+                         columns=list(lm.COORDINATE_COLUMNS))
+    frame.insert(0, lm.FRAME_COLUMN, np.concatenate([np.arange(len(a), dtype=np.int16) for a in arrays]))
+    frame.index = pd.Index(np.repeat(np.asarray(ids, np.int64), [len(a) for a in arrays]), name=lm.SEQUENCE_COLUMN)
+    expected = pa.Table.from_pandas(frame, preserve_index=True)
+    table = lm.landmarks_table(arrays, ids)
+    assert table.schema.equals(expected.schema, check_metadata=True) and table.equals(expected)
+    assert table.column("x_left_hand_0").null_count == 6
+
+    def written(t):
+        sink = io.BytesIO()
+        pq.write_table(t, sink, compression="zstd")
+        return sink.getvalue()
+    assert written(table) == written(expected)
