@@ -14,6 +14,7 @@ import platform
 from pathlib import Path
 
 from common import run, training_parser
+from fingerspell import checkpoint
 from fingerspell.store import Store, prepare
 from fingerspell.synthetic_dataset import synthesize
 
@@ -40,7 +41,7 @@ def main() -> None:
               "models": {}}
     for model in args.models.split(","):
         run_dir = out / f"run-{model}"
-        if not (run_dir / "best.npz").is_file():
+        if not checkpoint.exists(run_dir, "best"):
             trained = json.loads(run("train", str(store), "--run", str(run_dir), "--model", model,
                                      "--minutes", str(args.minutes), "--quiet"))
         else:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from common import run
+from fingerspell import checkpoint
 from fingerspell.evaluate import evaluate_exported
 from fingerspell.inference import BUNDLED_MODEL
 from fingerspell.metrics import score
@@ -57,7 +58,7 @@ def main() -> None:
     bundled_phrases = set(plan_metadata(recipe["sequences"], recipe["signers"], recipe["seed"]).phrase)
 
     demo_dir = out / "demo-train"
-    if not (demo_dir / "run" / "best.npz").is_file():
+    if not checkpoint.exists(demo_dir / "run", "best"):
         run("demo", "--train", "--out", str(demo_dir), "--minutes", str(args.minutes))
     if not (demo_dir / "export" / "model.tflite").is_file():
         run("export", str(demo_dir / "run"), "-o", str(demo_dir / "export"))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fingerspell import checkpoint
 from fingerspell.handshapes import is_mirrored
 from fingerspell.inference import load_model
 from fingerspell.metrics import score
@@ -54,7 +55,7 @@ def held_out_run(name: str, args, out: Path) -> dict:
     if not (store / "header.json").is_file():
         prepare(data, store, workers=2, progress=False)
     trained = {}
-    if not (run_dir / "best.npz").is_file():
+    if not checkpoint.exists(run_dir, "best"):
         settings = [a for setting in args.set for a in ("--set", setting)]
         trained = json.loads(run("train", str(store), "--run", str(run_dir), "--minutes", str(args.minutes),
                                  "--quiet", *settings))

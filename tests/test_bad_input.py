@@ -157,20 +157,29 @@ def test_cli_reports_the_count_and_exit_code(dataset, tmp_path, capsys):
 def test_truncated_or_mismatched_checkpoint_is_a_clear_error(tmp_path, capsys):
     """A checkpoint cut short (a full disk, a partial copy) or holding weights of another model: the command
     names the file and says what is wrong, no traceback."""
+    import tensorflow as tf
     from fingerspell import checkpoint
     from fingerspell.config import preset
     run = tmp_path / "run"
-    run.mkdir()
     config = preset("ctc").with_settings(["ctc.dim=32", "ctc.groups=1", "ctc.heads=2"])
-    checkpoint.save(run / "best.npz", {"config": config.to_dict(), "num_features": 162},
-                    [np.ones((3, 3), np.float32)], [])
+    checkpoint.save(run, "best", {"config": config.to_dict(), "num_features": 162},
+                    [tf.Variable(np.ones((3, 3), np.float32))], [], [])
     assert main(["export", str(run), "-o", str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err
-    assert "best.npz" in error and "do not fit the model" in error, error
-    whole = (run / "best.npz").read_bytes()
-    for cut in (20, len(whole) // 2, len(whole) - 10):
-        (run / "best.npz").write_bytes(whole[:cut])
-        assert main(["export", str(run), "-o", str(tmp_path / "out")]) == 2
-        error = capsys.readouterr().err
-        assert "best.npz" in error and "truncated" in error and "Traceback" not in error, error
+    assert str(run / "best") in error and "do not fit the model" in error, error
+    files = sorted(p for p in (run / "best").iterdir() if p.name.startswith("ckpt-"))
+    assert [p.suffix for p in files] == [".data-00000-of-00001", ".index"], files
+    for path in files:
+        whole = path.read_bytes()
+        for cut in (0, 20, len(whole) // 2, len(whole) - 10):
+            path.write_bytes(whole[:cut])
+            assert main(["export", str(run), "-o", str(tmp_path / "out")]) == 2
+            error = capsys.readouterr().err
+            assert str(run / "best") in error and "truncated" in error and "Traceback" not in error, error
+        path.write_bytes(whole)
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "best.npz").write_bytes(b"PK")  # a run of fingerspell before checkpoints were TensorFlow's
+    assert main(["export", str(old), "-o", str(tmp_path / "out")]) == 2
+    assert "best.npz" in (error := capsys.readouterr().err) and "before version 2" in error, error
     assert not (tmp_path / "out" / "model.tflite").exists()

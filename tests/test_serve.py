@@ -103,8 +103,8 @@ def test_a_seq2seq_export_converts_for_the_browser_too(tiny_store, tmp_path_fact
 def test_a_file_that_is_not_a_model_is_refused_with_the_reason(tmp_path):
     with pytest.raises(ContractError, match="no such model file"):
         browser_model(tmp_path / "nothing", tmp_path)
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "best.npz").write_bytes(b"")
+    (tmp_path / "run" / "best").mkdir(parents=True)
+    (tmp_path / "run" / "best" / "checkpoint").write_text("")
     with pytest.raises(ContractError, match="fingerspell export"):
         browser_model(tmp_path / "run", tmp_path)
     (tmp_path / "model.tflite").write_bytes(b"not a flatbuffer")

@@ -24,7 +24,7 @@ TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=16", "seq2seq.d
 
 
 def _weights(run):
-    return checkpoint.load(Path(run) / "last.npz")[1]
+    return checkpoint.load(run, "last")[1]
 
 
 def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_path, capsys):
@@ -37,8 +37,8 @@ def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_pat
     metrics = pd.read_csv(run / "metrics.csv")
     assert len(metrics) >= 3 and list(metrics.columns[:3]) == ["step", "epoch", "elapsed_s"]
     assert metrics.train_loss.iloc[-1] < metrics.train_loss.iloc[0]  # it learns something
-    assert (run / "progress.png").stat().st_size > 1000 and (run / "best.npz").exists()
-    meta = checkpoint.load(run / "last.npz")[0]
+    assert (run / "progress.png").stat().st_size > 1000 and checkpoint.exists(run, "best")
+    meta = checkpoint.read_meta(run, "last")
     assert meta["config"]["ctc"]["dim"] == 32 and meta["state"]["step"] == metrics.step.iloc[-1]
     assert main(["evaluate", str(run), "--data", str(tiny_store), "--split", "test", "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)
@@ -85,7 +85,7 @@ def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, two_e
     with pytest.raises(KeyboardInterrupt):
         train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
     monkeypatch.setattr(Trainer, "_compile_steps", real_step)
-    assert checkpoint.load(tmp_path / "cut" / "last.npz")[0]["state"]["step"] == 3
+    assert checkpoint.read_meta(tmp_path / "cut", "last")["state"]["step"] == 3
     with pytest.raises(FileExistsError):
         train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
     train(tiny_store, tmp_path / "cut", resume=True, progress=False)
@@ -104,8 +104,8 @@ def test_kill_9_leaves_a_loadable_checkpoint_and_resume_works(tiny_store, tmp_pa
         time.sleep(0.2)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    saved = checkpoint.load(run / "last.npz")[0]["state"]["step"]
-    assert saved >= 2  # last.npz is whole (a torn *.tmp.npz may remain beside it)
+    saved = checkpoint.read_meta(run, "last")["state"]["step"]
+    assert saved >= 2  # the state file names a whole checkpoint (torn files may remain beside it)
     result = train(tiny_store, run, resume=True, epochs=1, progress=False)
     assert result["step"] >= saved
 
@@ -170,8 +170,46 @@ def test_mixed_precision_path_trains_with_finite_loss(tiny_store, tmp_path):
     assert keras.mixed_precision.global_policy().name == "float32"
     summary = trainer.fit(progress=False)
     assert np.isfinite(summary["train_loss"]) and np.isfinite(summary["val_loss"])
-    weights = checkpoint.load(tmp_path / "run" / "last.npz")[1]
+    weights = checkpoint.load(tmp_path / "run", "last")[1]
     assert all(w.dtype == np.float32 for w in weights)  # float32 master weights
+
+
+def test_resume_keeps_the_precision_the_run_resolved(tiny_store, tmp_path, monkeypatch):
+    """mixed_precision=auto resolves to mixed float16 on a GPU; resumed where there is none, the run goes
+    on in mixed precision (its loss scale is part of the optimizer state) instead of failing to fit."""
+    import tensorflow as tf
+    real = tf.config.list_physical_devices
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: ["a GPU"] if kind == "GPU" else real(kind))
+    config = preset("ctc").with_settings(TINY + ["mixed_precision=auto", "epochs=1"])
+    Trainer(tiny_store, tmp_path / "run", config).fit(progress=False)
+    monkeypatch.setattr(tf.config, "list_physical_devices", real)
+    meta = checkpoint.read_meta(tmp_path / "run", "last")
+    assert meta["precision"] == "mixed_float16" and meta["config"]["mixed_precision"] == "auto"
+    first = meta["state"]["step"]
+    summary = train(tiny_store, tmp_path / "run", resume=True, epochs=2, progress=False)
+    assert summary["step"] == 2 * first and checkpoint.read_meta(tmp_path / "run", "last")["precision"] == "mixed_float16"
+
+
+def test_a_checkpoint_holds_every_weight_optimizer_variable_and_dropout_state(tiny_store, tmp_path):
+    """Keras 3 models are not fully tracked by TensorFlow's object graph: the checkpoint lists the variables."""
+    import tensorflow as tf
+    config = preset("ctc").with_settings(TINY + ["ctc.dropout=0.3", "epochs=1"])
+    trainer = Trainer(tiny_store, tmp_path / "run", config)
+    trainer.fit(progress=False)
+    meta, weights, optimizer, rng = checkpoint.load(tmp_path / "run", "last")
+    assert len(weights) == len(trainer.model.weights) and len(optimizer) == len(trainer.optimizer.variables)
+    assert len(rng) == len(trainer._seed_states()) > 0
+    for saved, variable in zip(weights + optimizer + rng, trainer.model.weights + trainer.optimizer.variables
+                               + trainer._seed_states()):
+        np.testing.assert_array_equal(saved, variable.numpy())
+    prefix = tf.train.latest_checkpoint(str(tmp_path / "run" / "last"))
+    assert prefix.endswith("ckpt-2") and sorted(p.name for p in (tmp_path / "run" / "last").iterdir()) == [
+        "checkpoint", "ckpt-2.data-00000-of-00001", "ckpt-2.index"]  # saved twice; only the newest is kept
+    # why the lists: TensorFlow's object graph does not reach most of a Keras 3 model's weights
+    graph_only = tf.train.Checkpoint(model=trainer.model).write(str(tmp_path / "graph_only" / "ckpt"))
+    reached = [name for name, _ in tf.train.list_variables(graph_only) if name.startswith("model/")]
+    assert len(reached) < len(trainer.model.weights) // 2
 
 
 
@@ -203,7 +241,7 @@ def test_val_signers_moves_validation_signers_into_training(tiny_store, tmp_path
         assert len(one.train_data.indices) + len(one.val_data.indices) == len(everyone.train_data.indices)
     summary = everyone.fit(progress=False)  # a final model: no validation, the last checkpoint is the best
     assert summary["val_score"] == "" and summary["best_score"] is None and np.isfinite(summary["train_loss"])
-    assert checkpoint.load(tmp_path / "all" / "best.npz")[0]["state"]["step"] == summary["step"] > 0
+    assert checkpoint.read_meta(tmp_path / "all", "best")["state"]["step"] == summary["step"] > 0
     with pytest.raises(ValueError, match="val_signers"):
         Trainer(tiny_store, tmp_path / "bad", config.replace(val_signers=-2))
 
@@ -232,7 +270,7 @@ def test_weight_average_is_what_validation_and_the_best_checkpoint_get(tiny_stor
     config = preset("ctc").with_settings(TINY + ["ema_decay=0.5", "epochs=1"])
     trainer = Trainer(tiny_store, tmp_path / "run", config)
     trainer.fit(progress=False)  # one validation, at the last step: best is that step's average
-    best, last = (checkpoint.load(tmp_path / "run" / f"{n}.npz")[1] for n in ("best", "last"))
+    best, last = (checkpoint.load(tmp_path / "run", n)[1] for n in ("best", "last"))
     with trainer.averaged_weights():
         averaged = trainer.model.get_weights()
     for x, y in zip(best, averaged):

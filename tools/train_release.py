@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from fingerspell import checkpoint  # noqa: E402
 from fingerspell.evaluate import evaluate_exported  # noqa: E402
 from fingerspell.export import export_run  # noqa: E402
 from fingerspell.handshapes import shape_bank  # noqa: E402
@@ -52,7 +53,7 @@ def main() -> None:
         synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2)
     if not (store / "header.json").is_file():
         prepare(data, store, workers=2)
-    if not (run / "best.npz").is_file():
+    if not checkpoint.exists(run, "best"):
         trained = _fingerspell("train", str(store), "--run", str(run), "--minutes", str(args.minutes),
                                "--seed", str(args.train_seed), "--quiet")
         (out / "trained.json").write_text(trained, encoding="utf-8")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checkpoint
 from .vocab import NUM_CHARACTERS
 from .web_assets import staged_folder
 
@@ -33,7 +34,7 @@ def model_files(path: str | Path) -> tuple[Path, Path]:
     args = model.parent / "inference_args.json"
     if not model.is_file():
         hint = (f" (a training run: `fingerspell export {path} -o EXPORT_DIR` first, then serve EXPORT_DIR)"
-                if (path / "best.npz").is_file() else "")
+                if checkpoint.exists(path, "best") else "")
         raise ContractError(f"{model}: no such model file{hint}")
     if not args.is_file():
         raise ContractError(f"{model}: no inference_args.json beside it (the contract's column list)")

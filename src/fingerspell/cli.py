@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import checkpoint
 from .landmarks import DataError
 
 DEFAULT_SEQUENCES, DEFAULT_SIGNERS = 3000, 30  # the embedded default dataset (`demo --train`'s)
@@ -149,7 +150,8 @@ def _predict(args) -> int:
 
 def _looks_like_model(path: str) -> bool:
     candidate = Path(path)
-    return candidate.suffix == ".tflite" or (candidate / "model.tflite").is_file() or (candidate / "best.npz").is_file()
+    return (candidate.suffix == ".tflite" or (candidate / "model.tflite").is_file()
+            or checkpoint.exists(candidate, "best"))
 
 
 def _write_readings(rows: list[dict], source: Path, kind: str, output_dir: str | None) -> Path:
@@ -324,7 +326,7 @@ def _demo_train(args) -> int:
         prepare(data, store, workers=args.workers)
     header = Store(store).header
     print(f"store {store}: {header['sequences']} sequences, {header['frames']} frames, splits {header['splits']}")
-    if not (run / "best.npz").is_file():
+    if not checkpoint.exists(run, "best"):
         train(store, run, model="ctc", preset_name="cpu", minutes=args.minutes, seed=args.seed)
     result = evaluate_run(run, store, split="test")
     predictions = pd.read_csv(result["predictions"], keep_default_na=False)
@@ -332,7 +334,7 @@ def _demo_train(args) -> int:
           f"score {result['score']:.4f}, CER {result['cer']:.4f}")
     for row in predictions.head(8).itertuples():
         print(f"  {row.phrase!r:34} -> {row.prediction!r}")
-    print(f"\nrun {run}: metrics.csv, progress.png, best.npz; predictions in {result['predictions']}")
+    print(f"\nrun {run}: metrics.csv, progress.png, best/ (checkpoint); predictions in {result['predictions']}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Prediction: `fingerspell.load_model(path).predict(frames)` and the readers behind `fingerspell predict`.
 
 A `.tflite` (or a folder holding model.tflite + inference_args.json) runs on ai-edge-litert alone:
-TensorFlow is not imported. A run directory (best.npz) runs the same graph in TensorFlow. With no path,
+TensorFlow is not imported. A run directory (its best/ checkpoint) runs the same graph in TensorFlow. With no path,
 the model bundled in the package (assets/model, trained on synthetic data only: see its model.json).
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
+from . import checkpoint
 from .landmarks import (NUM_LANDMARKS, SEQUENCE_COLUMN, DataError, WideParquet, indices_for_columns, read_long,
                         table_to_landmarks)
 from .vocab import NUM_CHARACTERS, decode
@@ -177,7 +178,7 @@ def load_model(path: str | Path | None = None, threads: int = 1):
     path = Path(path)
     if path.suffix == ".tflite" or (path / "model.tflite").is_file():
         return LiteModel(path, threads)
-    if (path / "best.npz").is_file():
+    if checkpoint.exists(path, "best"):
         return RunModel(path)
     raise FileNotFoundError(f"{path}: not a .tflite, an export folder or a run directory")
 

@@ -4,8 +4,6 @@ Training, evaluation, export and inference all use these, so none of them import
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from . import checkpoint
 from .config import RunConfig
 
@@ -48,13 +46,10 @@ def per_example_loss(model, config: RunConfig, batch, training: bool):
 
 def load_run(run_dir, which: str = "best"):
     """(config, model, meta) rebuilt from a run directory's checkpoint."""
-    path = Path(run_dir) / f"{which}.npz"
-    if not path.is_file():
-        raise FileNotFoundError(f"{run_dir}: no {which}.npz checkpoint (train first)")
-    meta, weights, _ = checkpoint.load(path)
+    meta, weights, _, _ = checkpoint.load(run_dir, which)
     config = RunConfig.from_dict(meta["config"])
     model = build_model(config, meta["num_features"])
-    set_checkpoint_weights(model, weights, path)
+    set_checkpoint_weights(model, weights, checkpoint.directory(run_dir, which))
     return config, model, meta
 
 

@@ -1,6 +1,6 @@
 """`fingerspell train`: seeded training with progress, validation, plots, atomic checkpoints and resume.
 
-RUN_DIR/last.npz and best.npz (see checkpoint.py), metrics.csv (one row per validation), progress.png
+RUN_DIR/last/ and best/ (checkpoints, see checkpoint.py), metrics.csv (one row per validation), progress.png
 (loss and score curves), config.json. The learning rate warms up, then follows a cosine to zero over
 whichever comes first, the epochs or the `--minutes` budget, so a time-boxed run still anneals.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checkpoint
 from .config import RunConfig, preset
 from .evaluate import make_eval_step, score_batches
 from .run import build_model, per_example_loss, set_checkpoint_weights
@@ -95,9 +96,10 @@ class Trainer:
             raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
         self.mixed = config.mixed_precision == "on" or (
             config.mixed_precision == "auto" and bool(tf.config.list_physical_devices("GPU")))
+        self.precision = "mixed_float16" if self.mixed else "float32"  # saved: a resumed run keeps it
         self.steps_per_epoch = max(1, math.ceil(len(train_ids) / self.global_batch))
         self.total_steps = self.steps_per_epoch * config.epochs
-        with self.strategy.scope(), _policy("mixed_float16" if self.mixed else None):
+        with self.strategy.scope(), _policy(self.precision if self.mixed else None):
             self.model = build_model(config, self.layout.num_features)
             # the step at which the learning rate reaches zero: total_steps, or sooner under a time budget
             self.horizon = tf.Variable(float(self.total_steps), trainable=False, dtype=tf.float32)
@@ -171,27 +173,25 @@ class Trainer:
 
     # --- checkpoints ------------------------------------------------------------------------------
     def save(self, name: str, state: dict) -> None:
-        from . import checkpoint
         meta = {"config": self.config.to_dict(), "state": state, "landmarks": self.store.header["landmarks"],
                 "num_features": self.layout.num_features, "parameters": count_parameters(self.model),
-                "rng_state": [v.numpy().tolist() for v in self._seed_states()]}
-        checkpoint.save(self.run_dir / f"{name}.npz", meta, self.model.get_weights(),
-                        [v.numpy() for v in self.optimizer.variables])
+                "precision": self.precision}
+        checkpoint.save(self.run_dir, name, meta, self.model.weights, self.optimizer.variables,
+                        self._seed_states())
 
-    def restore(self, path) -> dict:
-        from . import checkpoint
-        meta, weights, optimizer_state = checkpoint.load(path)
+    def restore(self, which: str = "last") -> dict:
+        """Weights, optimizer variables and dropout state of a checkpoint put back: the same run goes on."""
+        meta, weights, optimizer_state, rng_state = checkpoint.load(self.run_dir, which)
+        path = checkpoint.directory(self.run_dir, which)
         set_checkpoint_weights(self.model, weights, path)
-        if len(optimizer_state) != len(self.optimizer.variables):
-            raise ValueError(f"{path}: its optimizer state has {len(optimizer_state)} parts, this run's optimizer "
-                             f"{len(self.optimizer.variables)} (a checkpoint of another fingerspell version or "
-                             "settings); start a new run")
-        for variable, value in zip(self.optimizer.variables, optimizer_state):
-            variable.assign(value)
-        states = self._seed_states()
-        if len(meta.get("rng_state", [])) == len(states):  # dropout continues where it stopped
-            for variable, value in zip(states, meta["rng_state"]):
-                variable.assign(np.asarray(value, dtype=variable.dtype))
+        for part, variables, values in (("optimizer state", self.optimizer.variables, optimizer_state),
+                                         ("dropout state", self._seed_states(), rng_state)):
+            if [tuple(v.shape) for v in variables] != [np.shape(v) for v in values]:
+                raise ValueError(f"{path}: its {part} ({len(values)} arrays) does not fit this run's "
+                                 f"({len(variables)}): a checkpoint of other settings or another fingerspell "
+                                 "version; start a new run")
+            for variable, value in zip(variables, values):
+                variable.assign(value)
         return meta["state"]
 
     @contextlib.contextmanager
@@ -223,7 +223,7 @@ class Trainer:
         (self.run_dir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=1), encoding="utf-8")
         state = {"step": 0, "epoch": 0, "examples_in_epoch": 0, "elapsed": 0.0, "best_score": None}
         if resume:
-            state = self.restore(self.run_dir / "last.npz")
+            state = self.restore("last")
         budget = minutes * 60 if minutes else None
         started, elapsed_before = time.monotonic(), state["elapsed"]
         running, last_eval, result = [], state["step"], None
@@ -352,14 +352,17 @@ def train(store, run_dir, model: str = "ctc", preset_name: str = "cpu", epochs: 
         deterministic = os.environ.get("FINGERSPELL_DETERMINISTIC") == "1"
     run_dir = Path(run_dir)
     if resume:
-        from . import checkpoint
-        if not (run_dir / "last.npz").is_file():
-            raise FileNotFoundError(f"{run_dir}: nothing to resume (no last.npz)")
-        config = RunConfig.from_dict(checkpoint.load(run_dir / "last.npz")[0]["config"])
+        if not checkpoint.exists(run_dir, "last"):
+            raise FileNotFoundError(f"{run_dir}: nothing to resume (no last/ checkpoint)")
+        meta = checkpoint.read_meta(run_dir, "last")
+        # the precision the run resolved, not "auto" again: a mixed-precision run resumed on a machine
+        # without a GPU goes on in mixed precision, with its loss scale
+        config = RunConfig.from_dict(meta["config"]).replace(
+            mixed_precision="on" if meta.get("precision") == "mixed_float16" else "off")
         if epochs:
             config = config.replace(epochs=epochs)
     else:
-        if (run_dir / "last.npz").exists():
+        if checkpoint.exists(run_dir, "last"):
             raise FileExistsError(f"{run_dir} already holds a run; pass --resume to continue it")
         config = preset(model, preset_name).replace(seed=seed, **overrides).with_settings(settings or [])
         if epochs:
