@@ -5,7 +5,8 @@
 --fraction 1.0 is the real size: 67,208 train.csv sequences by 94 signers plus 52,958 supplemental
 sentences, at the real frame statistics (the generator's; README table). Smaller fractions keep the same
 shape (a quick run of the whole path). Steps, in order, each timed and each reused when its output exists:
-  1. synth: the corpus (never committed; delete --out afterwards), in a process of its own;
+  1. synth: the corpus (never committed; delete --out afterwards), in a process of its own (an
+     interrupted one is resumed: `synth_resumed` says so, and its minutes are then the rest's only);
   2. prepare (with the lips, as the `full` preset reads them) in a process of its own: minutes, store size,
      and the peak resident memory of the largest process it ran (its workers included);
   Each of the two runs under a fresh intermediary process whose RUSAGE_CHILDREN holds only that step's
@@ -94,10 +95,13 @@ def main() -> None:
               "sequences": round(REAL_TRAIN * args.fraction),
               "supplemental": round(REAL_SUPPLEMENTAL * args.fraction), "signers": REAL_SIGNERS}
     if not (data / "train.csv").is_file():
+        resumed = (data / "synth_plan.json").is_file()  # an interrupted synth keeps the files it finished
         minutes, rss = measured(["synth", str(data), "--sequences", str(report["sequences"]), "--signers",
                                  str(REAL_SIGNERS), "--seed", "67208", "--supplemental",
-                                 str(report["supplemental"]), "--workers", str(args.workers), "--quiet"])
+                                 str(report["supplemental"]), "--workers", str(args.workers), "--quiet",
+                                 *(["--resume"] if resumed else [])])
         report["synth_minutes"], report["synth_peak_rss_mb_largest_process"] = minutes, rss
+        report["synth_resumed"] = resumed
     report["dataset_gb"] = round(folder_bytes(data) / 1e9, 3)
     if not (store / "header.json").is_file():
         minutes, rss = measured(["prepare", str(data), str(store), "--lips", "--workers", str(args.workers),

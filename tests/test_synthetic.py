@@ -9,7 +9,7 @@ from conftest import shared
 from fingerspell import handshapes
 from fingerspell.landmarks import PART_OFFSET
 from fingerspell.synthetic import make_signer, render_sequence
-from fingerspell.synthetic_dataset import STATS_FILE, compare_statistics, synthesize
+from fingerspell.synthetic_dataset import STATS_FILE, _apart_from, compare_statistics, synthesize
 
 
 def _digest(root):
@@ -24,6 +24,36 @@ def test_same_arguments_give_identical_bytes(tmp_path):
     synthesize(c, sequences=30, signers=4, seed=4, supplemental=5, sequences_per_file=20, progress=False)
     assert _digest(a) == _digest(b)
     assert _digest(a)["train.csv"] != _digest(c)["train.csv"]
+
+
+def test_resume_keeps_finished_files_and_ends_with_the_same_bytes(tmp_path):
+    """A run killed between files leaves whole files; --resume renders only the missing ones and writes
+    the same dataset and statistics as an uninterrupted run, and refuses other arguments."""
+    args = dict(sequences=30, signers=4, seed=3, supplemental=5, sequences_per_file=10, progress=False)
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    synthesize(whole, **args)
+    synthesize(cut, **args)
+    files = sorted((cut / "train_landmarks").iterdir())
+    files[1].unlink()
+    (cut / STATS_FILE).unlink()
+    kept = files[0].stat().st_mtime_ns
+    synthesize(cut, **args, resume=True)
+    assert files[0].stat().st_mtime_ns == kept and files[1].is_file()  # kept, and rendered again
+    assert _digest(cut) == _digest(whole)
+    with pytest.raises(ValueError, match=r"other arguments \(seed: 3, now 4\)"):
+        synthesize(cut, **{**args, "seed": 4}, resume=True)
+    with pytest.raises(ValueError, match="nothing to resume"):
+        synthesize(tmp_path / "never", **args, resume=True)
+
+
+def test_sources_draw_their_sequence_ids_apart():
+    """Each source draws its ids alone; one that another source took is redrawn, the rest kept."""
+    taken = np.array([1_000_000_007, 1_000_000_500])
+    ids = _apart_from(np.array([1_000_000_003, 1_000_000_007, 1_000_000_009]), taken, np.random.default_rng(0))
+    assert len(set(ids)) == 3 and not np.isin(ids, taken).any() and (np.diff(ids) > 0).all()
+    assert {1_000_000_003, 1_000_000_009} <= set(ids.tolist())
+    clear = np.array([1_000_000_001, 1_000_000_002])
+    assert _apart_from(clear, taken, np.random.default_rng(0)) is clear
 
 
 def test_layout_is_kaggle(tiny_dataset):

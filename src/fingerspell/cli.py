@@ -23,7 +23,7 @@ def _synth(args) -> int:
     stats = synthesize(args.out_dir, sequences=args.sequences, signers=args.signers, seed=args.seed,
                        supplemental=args.supplemental, sequences_per_file=args.sequences_per_file,
                        workers=args.workers, progress=not args.quiet,
-                       sources=tuple(args.sources.split(",")) if args.sources else None)
+                       sources=tuple(args.sources.split(",")) if args.sources else None, resume=args.resume)
     print(f"wrote {args.sequences} train + {args.supplemental} supplemental sequences to {args.out_dir}")
     if args.stats:
         published = Path(args.published) if args.published else PUBLISHED_STATS
@@ -457,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--supplemental", type=int, default=0, help="supplemental (sentence) sequences")
     p.add_argument("--sequences-per-file", type=int, default=1000)
+    p.add_argument("--resume", action="store_true",
+                   help="keep the files an interrupted run with the same arguments finished")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--stats", action="store_true", help="print the statistics beside the published ones")
     p.add_argument("--published", help="published statistics JSON to compare against")

@@ -4,6 +4,8 @@ OUT_DIR/train.csv, train_landmarks/<file_id>.parquet (about 1,000 sequences each
 sequence, zstd), optional supplemental_metadata.csv + supplemental_landmarks/, the character map, and
 synthetic_stats.json with the same keys as the published corpus statistics. Same arguments, same bytes:
 every random draw comes from a generator seeded by (seed, purpose, index), whatever the worker count.
+Files are written whole (temporary name, then renamed), so `resume=True` keeps the ones an interrupted
+run finished, after checking that synth_plan.json records the same arguments.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from .synthetic import make_signer, render_sequence
 from .vocab import write_character_map
 
 STATS_FILE = "synthetic_stats.json"
+PLAN_FILE = "synth_plan.json"
 SEQUENCES_PER_ROW_GROUP = 100  # lets a reader fetch one sequence without reading its whole file
 PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99)
 
@@ -36,13 +39,15 @@ def plan_metadata(sequences: int, signers: int, seed: int, supplemental: int = 0
     rng = np.random.default_rng([seed, 1])
     participant_ids = np.sort(1 + rng.choice(255, size=signers, replace=False))
     weights = rng.gamma(2.0, 1.0, signers)  # some signers record far more than others
-    rows = []
+    rows, taken = [], np.zeros(0, np.int64)
     for source, count in (("train", sequences), ("supplemental", supplemental)):
         if count == 0:
             continue
         phrases = _phrases(rng, count, sentences=source == "supplemental")
         who = rng.choice(participant_ids, size=count, p=weights / weights.sum())
         ids = np.sort(1_000_000_000 + rng.choice(1_147_000_000, size=count, replace=False))
+        ids = _apart_from(ids, taken, np.random.default_rng([seed, 4]))
+        taken = np.concatenate([taken, ids])
         n_files = -(-count // sequences_per_file)
         file_ids = np.sort(1_000_000 + rng.choice(1_999_000_000, size=n_files, replace=False))
         folder = METADATA_FILES[source].replace("_metadata.csv", "").replace(".csv", "") + "_landmarks"
@@ -50,6 +55,19 @@ def plan_metadata(sequences: int, signers: int, seed: int, supplemental: int = 0
             file_id = int(file_ids[k * n_files // count])
             rows.append((f"{folder}/{file_id}.parquet", file_id, int(ids[k]), int(who[k]), phrases[k], source))
     return pd.DataFrame(rows, columns=[*METADATA_COLUMNS, "source"])
+
+
+def _apart_from(ids: np.ndarray, taken: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`ids` (sorted) with any that another source already uses redrawn, sorted again. Each source draws
+    its ids alone, so at the real size (67,208 + 52,958 of 1.1e9) a few coincide; the redraw uses a
+    generator of its own, so a dataset without a clash keeps every id and byte it had."""
+    clash = np.isin(ids, taken)
+    while clash.any():
+        ids = ids.copy()
+        ids[clash] = 1_000_000_000 + rng.integers(1_147_000_000, size=int(clash.sum()))
+        ids = np.sort(ids)
+        clash = np.isin(ids, taken) | np.r_[False, ids[1:] == ids[:-1]]
+    return ids
 
 
 def _phrases(rng: np.random.Generator, count: int, sentences: bool) -> list[str]:
@@ -101,26 +119,72 @@ def _job(args):
     return write_parquet_file(Path(path), rows, seed, _signers(seed, participant_ids, sources), per_row_group)
 
 
+def _written_stats(path: Path, rows: pd.DataFrame) -> list[dict]:
+    """The statistics of a file an earlier run finished, read back (three columns) instead of rendered."""
+    left, right = (f"x_{part}_0" for part in ("left_hand", "right_hand"))
+    table = pq.read_table(path, columns=["sequence_id", left, right])
+    ids = table.column("sequence_id").to_numpy()
+    missing = {part: np.isnan(table.column(part).to_numpy(zero_copy_only=False)) for part in (left, right)}
+    stats = []
+    for r in rows.itertuples(index=False):
+        here = ids == r.sequence_id
+        if not here.any():
+            raise ValueError(f"{path}: sequence {r.sequence_id} of the plan is not in the file; synthesize again "
+                             "without --resume")
+        lost_left, lost_right = missing[left][here], missing[right][here]
+        stats.append({"frames": int(here.sum()), "chars": len(r.phrase), "left_missing": int(lost_left.sum()),
+                      "right_missing": int(lost_right.sum()), "no_hand": int((lost_left & lost_right).sum()),
+                      "kind": phrase_kind(r.phrase)})
+    return stats
+
+
+def _check_plan(out_dir: Path, plan: dict, resume: bool) -> None:
+    """Record the arguments; a resumed run must have been started with the same ones."""
+    path = out_dir / PLAN_FILE
+    if resume:
+        if not path.is_file():
+            raise ValueError(f"{out_dir}: nothing to resume ({PLAN_FILE} missing); synthesize without --resume")
+        before = json.loads(path.read_text(encoding="utf-8"))
+        changed = sorted(k for k in plan.keys() | before.keys() if plan.get(k) != before.get(k))
+        if changed:
+            raise ValueError(f"{out_dir}: its files were written with other arguments ("
+                             + ", ".join(f"{k}: {before.get(k)!r}, now {plan.get(k)!r}" for k in changed)
+                             + "); resume with the same ones or synthesize without --resume")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def synthesize(out_dir: str | Path, sequences: int = 3000, signers: int = 30, seed: int = 0,
                supplemental: int = 0, sequences_per_file: int = 1000, workers: int = 1,
                progress: bool = True, sequences_per_row_group: int = SEQUENCES_PER_ROW_GROUP,
-               sources: tuple[str, ...] | None = None) -> dict:
+               sources: tuple[str, ...] | None = None, resume: bool = False) -> dict:
     """Write the dataset; returns its statistics (also written to OUT_DIR/synthetic_stats.json).
 
     `sources`: the real signers whose handshapes the synthetic signers are drawn from (default: all in the
-    bank; see handshapes.shape_bank). Leaving one out lets that signer test a model trained on the rest."""
+    bank; see handshapes.shape_bank). Leaving one out lets that signer test a model trained on the rest.
+    `resume`: keep the files an interrupted run with the same arguments finished."""
     if sequences < 1 or signers < 1:
         raise ValueError("need at least one sequence and one signer")
     out_dir = Path(out_dir)
+    _check_plan(out_dir, {"sequences": sequences, "signers": signers, "seed": seed, "supplemental": supplemental,
+                          "sequences_per_file": sequences_per_file, "sequences_per_row_group": sequences_per_row_group,
+                          "sources": sorted(sources) if sources else None}, resume)
     meta = plan_metadata(sequences, signers, seed, supplemental, sequences_per_file)
     participant_ids = sorted(meta.participant_id.unique().tolist())
-    jobs = []
+    jobs, per_file = [], {}
     for path, rows in meta.groupby("path", sort=True):
         (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
-        jobs.append((str(out_dir / path), rows.reset_index(drop=True), seed, participant_ids, sequences_per_row_group,
+        rows = rows.reset_index(drop=True)
+        if resume and (out_dir / path).is_file():
+            per_file[str(out_dir / path)] = _written_stats(out_dir / path, rows)
+            continue
+        jobs.append((str(out_dir / path), rows, seed, participant_ids, sequences_per_row_group,
                      tuple(sources) if sources else None))
-    bar = tqdm(total=len(meta), desc="synth", unit="seq", disable=not progress)
-    per_file = {}
+    bar = tqdm(total=len(meta), initial=sum(map(len, per_file.values())), desc="synth", unit="seq",
+               disable=not progress)
     if workers <= 1:
         for job in jobs:
             per_file[job[0]] = _job(job)
@@ -134,7 +198,7 @@ def synthesize(out_dir: str | Path, sequences: int = 3000, signers: int = 30, se
     for source, rows in meta.groupby("source"):
         rows[list(METADATA_COLUMNS)].to_csv(out_dir / METADATA_FILES[source], index=False)
     write_character_map(out_dir / CHARACTER_MAP_FILE)
-    train_stats = [s for job in jobs if "train_landmarks" in job[0] for s in per_file[job[0]]]
+    train_stats = [s for path in sorted(per_file) if "train_landmarks" in path for s in per_file[path]]
     stats = corpus_statistics(meta[meta.source == "train"], train_stats)
     stats["handshape_sources"] = sorted(sources) if sources else sorted(shape_bank())
     (out_dir / STATS_FILE).write_text(json.dumps(stats, indent=1), encoding="utf-8")
