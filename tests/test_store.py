@@ -150,6 +150,34 @@ def test_kill_during_prepare_resumes_without_redoing_done_files(tiny_dataset, ti
         prepare(tiny_dataset, tmp_path / "s", progress=False)
 
 
+def test_kill_during_the_join_resumes_and_each_part_goes_once_copied(tiny_dataset, tiny_store, tmp_path,
+                                                                     monkeypatch):
+    """The join deletes a part's landmarks once they are in landmarks.npy, so the disk never holds them twice;
+    killed in the middle (after copying the second part, before deleting it), prepare resumes the join."""
+    from pathlib import Path
+    real_unlink, deleted = Path.unlink, []
+
+    def dies_deleting_the_second_part(self, *args, **kwargs):
+        if self.suffix == ".npy" and self.parent.name == ".parts":
+            deleted.append(self.name)
+            if len(deleted) == 2:
+                raise KeyboardInterrupt("killed")
+        return real_unlink(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "unlink", dies_deleting_the_second_part)
+    with pytest.raises(KeyboardInterrupt):
+        prepare(tiny_dataset, tmp_path / "s", progress=False)
+    monkeypatch.undo()
+    left = sorted(p.name for p in (tmp_path / "s" / ".parts").glob("[0-9]*.npy"))
+    assert len(left) == 2 and deleted[0] not in left and deleted[1] in left
+    assert (tmp_path / "s" / "landmarks.tmp.npy").is_file() and not (tmp_path / "s" / "header.json").exists()
+    report = prepare(tiny_dataset, tmp_path / "s", progress=False)
+    assert report.files_reused == 3 and report.files_converted == 0
+    assert np.array_equal(np.load(tmp_path / "s" / "landmarks.npy"), np.load(tiny_store / "landmarks.npy"),
+                          equal_nan=True)
+    assert (tmp_path / "s" / "sequences.csv").read_text() == (tiny_store / "sequences.csv").read_text()
+    assert not (tmp_path / "s" / ".parts").exists() and not (tmp_path / "s" / "landmarks.tmp.npy").exists()
+
+
 def test_parallel_prepare_matches_serial(tiny_dataset, tiny_store, tmp_path):
     prepare(tiny_dataset, tmp_path / "p", workers=2, progress=False)
     assert np.array_equal(np.load(tmp_path / "p" / "landmarks.npy"), np.load(tiny_store / "landmarks.npy"),

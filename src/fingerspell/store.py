@@ -201,7 +201,7 @@ def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_
                 bar.update()
     bar.close()
     report = _assemble(store_dir, rows, indices, dtype, problems, val_fraction, test_fraction, seed, data_dir,
-                       phrase_disjoint)
+                       phrase_disjoint, progress)
     report.files_converted, report.files_reused = len(jobs), reused
     return report
 
@@ -224,31 +224,54 @@ def _check_part_options(parts: Path, options: dict) -> None:
         _atomic_json(recorded, options)
 
 
+def _join_landmarks(store_dir: Path, parts: list[tuple[Path, int]], shape: tuple, dtype, progress: bool) -> None:
+    """Copy the parts' arrays into one landmarks.npy, deleting each part once its frames are on disk.
+
+    The disk then never holds the landmarks twice (at the real size, 28 GB of parts would need 28 GB
+    more). The target is made at full size and sparse; a part's array is the record that it is not copied
+    yet, so an interrupted join resumes, copying again at most the part it was in."""
+    tmp = store_dir / "landmarks.tmp.npy"
+    expected = (sum(frames for _, frames in parts), *shape)
+    resumed = tmp.is_file()
+    if resumed:
+        out = np.load(tmp, mmap_mode="r+")
+        if out.shape != expected or out.dtype != np.dtype(dtype):
+            raise DataError(f"{tmp}: an interrupted join of another shape ({out.shape} {out.dtype}, parts say "
+                            f"{expected} {dtype}); remove it and {store_dir / PARTS_DIR} to start over", store_dir)
+    else:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=expected)
+    cursor = 0
+    for part, frames in tqdm(parts, desc="join", unit="file", disable=not progress):
+        array = part.with_suffix(".npy")
+        if array.is_file():
+            out[cursor:cursor + frames] = np.load(array, mmap_mode="r")
+            out.flush()  # msync: these frames are on disk before their only other copy goes
+            array.unlink()
+        elif not resumed:
+            raise DataError(f"{array}: a converted part lost its landmarks; remove {store_dir / PARTS_DIR} "
+                            "to start over", store_dir)
+        cursor += frames
+    del out
+    os.replace(tmp, store_dir / "landmarks.npy")
+
+
 def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val_fraction, test_fraction,
-              seed, data_dir, phrase_disjoint) -> PrepareReport:
+              seed, data_dir, phrase_disjoint, progress: bool = False) -> PrepareReport:
     """Join the parts into landmarks.npy + sequences.csv, then write header.json last.
 
     The splits are computed here, not in the parts, so a resumed run splits exactly like a fresh one.
     """
     parts = sorted((store_dir / PARTS_DIR).glob("[0-9]*.json"))  # not options.json
-    records, total = [], 0
+    records, total, sizes = [], 0, []
     problems = list(problems)
     for part in parts:
         meta = json.loads(part.read_text(encoding="utf-8"))
         problems += [Problem(**p) for p in meta["problems"]]
         for seq in meta["sequences"]:
             records.append({**seq, "offset": total + seq["offset"], "file": meta["file"]})
-        total += sum(seq["frames"] for seq in meta["sequences"])
-    tmp = store_dir / "landmarks.tmp.npy"
-    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=(total, len(indices), 3))
-    cursor = 0
-    for part in parts:
-        chunk = np.load(part.with_suffix(".npy"), mmap_mode="r")
-        out[cursor:cursor + len(chunk)] = chunk
-        cursor += len(chunk)
-    out.flush()
-    del out
-    os.replace(tmp, store_dir / "landmarks.npy")
+        sizes.append(sum(seq["frames"] for seq in meta["sequences"]))
+        total += sizes[-1]
+    _join_landmarks(store_dir, list(zip(parts, sizes)), (len(indices), 3), dtype, progress)
     table = pd.DataFrame.from_records(records, columns=["sequence_id", "participant_id", "phrase", "frames",
                                                          "offset", "file"])
     source = dict(zip(rows.sequence_id, rows.source))
