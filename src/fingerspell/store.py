@@ -229,30 +229,53 @@ def _join_landmarks(store_dir: Path, parts: list[tuple[Path, int]], shape: tuple
 
     The disk then never holds the landmarks twice (at the real size, 28 GB of parts would need 28 GB
     more). The target is made at full size and sparse; a part's array is the record that it is not copied
-    yet, so an interrupted join resumes, copying again at most the part it was in."""
+    yet, so an interrupted join resumes, copying again at most the part it was in. Plain file copies, not
+    memory maps: the process's resident memory stays a copy buffer, not the 30 GB it writes."""
     tmp = store_dir / "landmarks.tmp.npy"
-    expected = (sum(frames for _, frames in parts), *shape)
+    expected, dtype = (sum(frames for _, frames in parts), *shape), np.dtype(dtype)
     resumed = tmp.is_file()
-    if resumed:
-        out = np.load(tmp, mmap_mode="r+")
-        if out.shape != expected or out.dtype != np.dtype(dtype):
-            raise DataError(f"{tmp}: an interrupted join of another shape ({out.shape} {out.dtype}, parts say "
-                            f"{expected} {dtype}); remove it and {store_dir / PARTS_DIR} to start over", store_dir)
-    else:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=expected)
+    if not resumed:
+        with open(tmp, "wb") as handle:  # the header, then the full size as a hole
+            np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                          "fortran_order": False, "shape": expected})
+            handle.truncate(handle.tell() + expected[0] * int(np.prod(shape)) * dtype.itemsize)
+    offset, found = _npy_layout(tmp)
+    if found != (expected, dtype):
+        raise DataError(f"{tmp}: an interrupted join of another shape ({found}, the parts say {expected} "
+                        f"{dtype}); remove it and {store_dir / PARTS_DIR} to start over", store_dir)
+    frame_bytes = int(np.prod(shape)) * dtype.itemsize
     cursor = 0
-    for part, frames in tqdm(parts, desc="join", unit="file", disable=not progress):
-        array = part.with_suffix(".npy")
-        if array.is_file():
-            out[cursor:cursor + frames] = np.load(array, mmap_mode="r")
-            out.flush()  # msync: these frames are on disk before their only other copy goes
-            array.unlink()
-        elif not resumed:
-            raise DataError(f"{array}: a converted part lost its landmarks; remove {store_dir / PARTS_DIR} "
-                            "to start over", store_dir)
-        cursor += frames
-    del out
+    with open(tmp, "r+b") as out:
+        for part, frames in tqdm(parts, desc="join", unit="file", disable=not progress):
+            array = part.with_suffix(".npy")
+            if array.is_file():
+                start, layout = _npy_layout(array)
+                if layout != ((frames, *shape), dtype):
+                    raise DataError(f"{array}: holds {layout}, its record says {frames} frames; remove "
+                                    f"{store_dir / PARTS_DIR} to start over", store_dir)
+                out.seek(offset + cursor * frame_bytes)
+                with open(array, "rb") as source:
+                    source.seek(start)
+                    shutil.copyfileobj(source, out, 16 << 20)
+                out.flush()
+                os.fsync(out.fileno())  # these frames are on disk before their only other copy goes
+                array.unlink()
+            elif not resumed:
+                raise DataError(f"{array}: a converted part lost its landmarks; remove {store_dir / PARTS_DIR} "
+                                "to start over", store_dir)
+            cursor += frames
     os.replace(tmp, store_dir / "landmarks.npy")
+
+
+def _npy_layout(path: Path) -> tuple[int, tuple[tuple, np.dtype]]:
+    """(where the data starts, (shape, dtype)) of a C-ordered .npy file, from its header alone."""
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read(handle)
+        if fortran:
+            raise DataError(f"{path}: not a C-ordered array")
+        return handle.tell(), (tuple(shape), np.dtype(dtype))
 
 
 def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val_fraction, test_fraction,
