@@ -136,6 +136,12 @@ def convert_file(file: str, rows: list[tuple[int, int, str]], indices: list[int]
     return offset, problems
 
 
+def _write_npy_header(handle, shape: tuple, dtype) -> None:
+    """The .npy header of a C-ordered `shape` array of `dtype`; its bytes follow, written by the caller."""
+    np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                  "fortran_order": False, "shape": shape})
+
+
 def _stream_rows(parquet, index, kept, indices, dtype, path: Path) -> None:
     """Write the rows of the `kept` sequences as an .npy `(frames, L, 3)` of `dtype`, group by group."""
     wanted = np.zeros(max((stop for _, stop in index.values()), default=0), dtype=bool)
@@ -144,8 +150,7 @@ def _stream_rows(parquet, index, kept, indices, dtype, path: Path) -> None:
         wanted[start:stop] = True
     shape = (int(wanted.sum()), len(indices), 3)
     with open(path, "wb") as out:
-        np.lib.format.write_array_header_1_0(out, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
-                                                   "fortran_order": False, "shape": shape})
+        _write_npy_header(out, shape, dtype)
         if parquet is None:
             return
         converted = None  # one reused output buffer: fresh memory costs page faults on every block
@@ -236,8 +241,7 @@ def _join_landmarks(store_dir: Path, parts: list[tuple[Path, int]], shape: tuple
     resumed = tmp.is_file()
     if not resumed:
         with open(tmp, "wb") as handle:  # the header, then the full size as a hole
-            np.lib.format.write_array_header_1_0(handle, {"descr": np.lib.format.dtype_to_descr(dtype),
-                                                          "fortran_order": False, "shape": expected})
+            _write_npy_header(handle, expected, dtype)
             handle.truncate(handle.tell() + expected[0] * int(np.prod(shape)) * dtype.itemsize)
     offset, found = _npy_layout(tmp)
     if found != (expected, dtype):

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from .dataset import CHARACTER_MAP_FILE, METADATA_COLUMNS, METADATA_FILES
-from .landmarks import COORDINATE_COLUMNS, PART_OFFSET, landmarks_table
+from .landmarks import COORDINATE_COLUMNS, PART_OFFSET, SEQUENCE_COLUMN, landmarks_table, runs_of
 from .phrases import KINDS, phrase_kind, random_phrase, random_sentence
 from .handshapes import shape_bank
 from .synthetic import make_signer, render_sequence
@@ -108,9 +108,13 @@ def write_parquet_file(path: Path, rows: pd.DataFrame, seed: int, signer_table: 
 
 
 def _sequence_stats(array: np.ndarray, phrase: str) -> dict:
-    left = np.isnan(array[:, PART_OFFSET["left_hand"], 0])
-    right = np.isnan(array[:, PART_OFFSET["right_hand"], 0])
-    return {"frames": len(array), "chars": len(phrase), "left_missing": int(left.sum()),
+    return _hand_stats(np.isnan(array[:, PART_OFFSET["left_hand"], 0]),
+                       np.isnan(array[:, PART_OFFSET["right_hand"], 0]), phrase)
+
+
+def _hand_stats(left: np.ndarray, right: np.ndarray, phrase: str) -> dict:
+    """A sequence's statistics from its frames' missing left and right wrists (x coordinate)."""
+    return {"frames": len(left), "chars": len(phrase), "left_missing": int(left.sum()),
             "right_missing": int(right.sum()), "no_hand": int((left & right).sum()), "kind": phrase_kind(phrase)}
 
 
@@ -121,20 +125,17 @@ def _job(args):
 
 def _written_stats(path: Path, rows: pd.DataFrame) -> list[dict]:
     """The statistics of a file an earlier run finished, read back (three columns) instead of rendered."""
-    left, right = (f"x_{part}_0" for part in ("left_hand", "right_hand"))
-    table = pq.read_table(path, columns=["sequence_id", left, right])
-    ids = table.column("sequence_id").to_numpy()
-    missing = {part: np.isnan(table.column(part).to_numpy(zero_copy_only=False)) for part in (left, right)}
+    wrists = [COORDINATE_COLUMNS[PART_OFFSET[part]] for part in ("left_hand", "right_hand")]  # x_*_hand_0
+    table = pq.read_table(path, columns=[SEQUENCE_COLUMN, *wrists])
+    runs = runs_of(table.column(SEQUENCE_COLUMN).to_numpy(), path)
+    left, right = (np.isnan(table.column(c).to_numpy(zero_copy_only=False)) for c in wrists)
     stats = []
     for r in rows.itertuples(index=False):
-        here = ids == r.sequence_id
-        if not here.any():
+        if r.sequence_id not in runs:
             raise ValueError(f"{path}: sequence {r.sequence_id} of the plan is not in the file; synthesize again "
                              "without --resume")
-        lost_left, lost_right = missing[left][here], missing[right][here]
-        stats.append({"frames": int(here.sum()), "chars": len(r.phrase), "left_missing": int(lost_left.sum()),
-                      "right_missing": int(lost_right.sum()), "no_hand": int((lost_left & lost_right).sum()),
-                      "kind": phrase_kind(r.phrase)})
+        start, stop = runs[r.sequence_id]
+        stats.append(_hand_stats(left[start:stop], right[start:stop], r.phrase))
     return stats
 
 
