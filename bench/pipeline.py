@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 
-def measure(store_path: str, preset_name: str, batches: int, which: str) -> dict:
+def measure(store_path: str, preset_name: str, batches: int, which: str, warmup: int) -> dict:
     import numpy as np
     import tensorflow as tf
     from fingerspell.config import preset
@@ -46,18 +46,22 @@ def measure(store_path: str, preset_name: str, batches: int, which: str) -> dict
 
         def to_features(frames, labels, index):
             features = compute_features(frames, layout, config.max_frames)
-            return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
+            return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index, index  # (no positions)
         dataset = generated.map(to_features, num_parallel_calls=2).padded_batch(
-            config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0))).map(_as_dict).prefetch(2)
+            config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0), np.int64(0))).map(_as_dict).prefetch(2)
     iterator = iter(dataset.repeat())
-    next(iterator)  # warm-up: tracing, first reads
+    started = time.perf_counter()
+    for _ in range(max(warmup, 1)):  # tracing, first reads, the XLA compilation of each batch length
+        next(iterator)
+    warmup_seconds = time.perf_counter() - started
     started, sequences, frames = time.perf_counter(), 0, 0
     for _ in range(batches):
         batch = next(iterator)
         sequences += int(batch["index"].shape[0])
         frames += int(batch["mask"].numpy().sum())
     seconds = time.perf_counter() - started
-    return {"which": which, "sequences": sequences, "seconds": round(seconds, 3),
+    return {"which": which, "warmup_batches": max(warmup, 1), "warmup_seconds": round(warmup_seconds, 2),
+            "sequences": sequences, "seconds": round(seconds, 3),
             "sequences_per_s": round(sequences / seconds, 1), "frames_per_s": round(frames / seconds, 1)}
 
 
@@ -67,11 +71,13 @@ def main() -> None:
     parser.add_argument("--preset", default="full", choices=("cpu", "full"))
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=20,
+                        help="batches drawn before timing (the full preset compiles each batch length once)")
     parser.add_argument("--out", default="out/bench-pipeline")
     parser.add_argument("--one", choices=("ours", "baseline"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.store, args.preset, args.batches, args.one)))
+        print(json.dumps(measure(args.store, args.preset, args.batches, args.one, args.warmup)))
         return
     store = args.store
     if store is None:
@@ -86,14 +92,15 @@ def main() -> None:
     for _ in range(args.rounds):
         for which in ("baseline", "ours"):
             result = subprocess.run([sys.executable, __file__, "--one", which, "--store", store, "--preset",
-                                     args.preset, "--batches", str(args.batches)],
+                                     args.preset, "--batches", str(args.batches), "--warmup", str(args.warmup)],
                                     capture_output=True, text=True, check=True)
             runs[which].append(json.loads(result.stdout.strip().splitlines()[-1]))
     ours = statistics.median(r["sequences_per_s"] for r in runs["ours"])
     baseline = statistics.median(r["sequences_per_s"] for r in runs["baseline"])
     print(json.dumps({"runs": runs}))
     print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "store": store,
-                      "preset": args.preset, "batches_per_round": args.batches, "rounds": args.rounds,
+                      "preset": args.preset, "batches_per_round": args.batches, "warmup_batches": args.warmup,
+                      "rounds": args.rounds,
                       "sequences_per_s": ours, "baseline_sequences_per_s": baseline,
                       "ratio": round(ours / baseline, 2)}))
 

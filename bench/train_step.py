@@ -75,9 +75,9 @@ def generator_dataset(batches):
 
     def to_features(frames, labels, index):
         features = compute_features(frames, layout, max_frames)
-        return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
+        return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index, index  # (no positions)
     data = data.map(to_features, num_parallel_calls=2, deterministic=True)
-    data = data.padded_batch(batches.config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0)))
+    data = data.padded_batch(batches.config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0), np.int64(0)))
     return data.map(_as_dict).prefetch(2)
 
 

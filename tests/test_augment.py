@@ -213,3 +213,83 @@ def test_cutmix_joins_a_prefix_and_a_suffix():
     cut = next(i for i in range(1, 9) if phrase.startswith("abcdefghi"[:i]) and "uvwxyz".endswith(phrase[i:]))
     assert 2 <= len(phrase) and "abcdefghi".startswith(phrase[:cut])
     assert np.nanmax(frames[:10]) < 2 and np.nanmin(frames[-5:]) > 9
+
+
+# --- the compiled kernels against the array expressions they replaced (float64, so only rounding differs) ---
+
+def _keep_missing(before, after):
+    after = np.where(np.isfinite(after), after, before)
+    return np.where(np.isnan(before), np.nan, after)
+
+
+def _pivot(points):
+    seen = np.isfinite(points[..., :1])
+    mean = np.where(seen, points, 0.0).sum(axis=1, keepdims=True) / np.maximum(seen.sum(axis=1, keepdims=True), 1)
+    return np.where(np.isfinite(points[:, :1]), points[:, :1], mean)
+
+
+def _awkward(seed=0):
+    """A signed sequence with lost points, lost wrists and knuckles, and a point whose z alone is missing."""
+    frames = aug.landmark_mask(_signed(), np.random.default_rng(seed), 0.1).astype(np.float64)
+    frames[5, LAYOUT.right_hand[0]] = np.nan
+    frames[6, LAYOUT.left_hand[0]] = np.nan
+    frames[7, LAYOUT.right_hand[5]] = np.nan
+    seen = np.flatnonzero(np.isfinite(frames[:, LAYOUT.right_hand[3], 0]))
+    frames[seen[0], LAYOUT.right_hand[3], 2] = np.nan  # (z alone)
+    frames[9, LAYOUT.right_arm[2]] = np.nan
+    return frames
+
+
+def test_compiled_camera_equals_the_array_expression():
+    frames, config = _awkward(), aug.AugmentConfig()
+    out = aug.camera(frames, np.random.default_rng(4), config)
+    rng = np.random.default_rng(4)  # the same draws, in the same order
+    xy = frames[..., :2].reshape(-1, 2)
+    center = xy[np.isfinite(xy[:, 0])].mean(axis=0)
+    ratio = np.exp(rng.uniform(*np.log(config.aspect_range)))
+    angle = np.radians(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    shear = np.array([[1.0, rng.uniform(-config.shear, config.shear)], [rng.uniform(-config.shear, config.shear), 1.0]])
+    matrix = np.diag([np.sqrt(ratio), 1.0 / np.sqrt(ratio)]) @ turn @ shear
+    expected = frames.copy()
+    expected[..., :2] = (frames[..., :2] - center) @ matrix.T + center
+    expected[..., 2] *= np.sqrt(ratio)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    z_lost = np.isnan(frames[..., 2]) & np.isfinite(frames[..., 0])
+    assert z_lost.sum() == 1 and np.isfinite(out[z_lost][:, :2]).all()  # a missing z does not hide x and y
+
+
+def test_compiled_hand_rotation_equals_the_array_expression():
+    from fingerspell.handshapes import rotation
+    frames, config = _awkward(), aug.AugmentConfig()
+    out = aug.hand_rotation(frames, LAYOUT, np.random.default_rng(5), config)
+    rng, expected = np.random.default_rng(5), frames.copy()
+    for hand, arm in ((LAYOUT.left_hand, LAYOUT.left_arm), (LAYOUT.right_hand, LAYOUT.right_arm)):
+        yaw, pitch, roll = rng.uniform(-np.asarray(config.hand_rotation_degrees), config.hand_rotation_degrees)
+        matrix = rotation(yaw=yaw, roll=roll, pitch=pitch)
+        points = frames[:, list(hand)]
+        wrist = _pivot(points)
+        expected[:, list(hand)] = wrist + (points - wrist) @ matrix.T
+        tips, arm_wrist = frames[:, list(arm[3:])], frames[:, arm[2:3]]
+        flat = (tips - arm_wrist) * [1.0, 1.0, 0.0]
+        expected[:, list(arm[3:])] = tips + flat @ matrix.T - flat
+    np.testing.assert_allclose(out, _keep_missing(frames, expected), atol=1e-12)
+    assert not np.allclose(out, frames, equal_nan=True)
+
+
+def test_compiled_reshape_hand_equals_the_array_expression():
+    frames = _awkward()
+    hand = frames[:, list(LAYOUT.right_hand)]
+    rng = np.random.default_rng(6)
+    scales, bends = rng.uniform(0.8, 1.2, (5, 3)), np.radians(rng.uniform(-15, 15, (5, 3)))
+    fingers = np.asarray(aug.FINGERS)
+    axis = hand[:, aug.FLEX_AXIS[0]] - hand[:, aug.FLEX_AXIS[1]]
+    length = np.linalg.norm(axis, axis=-1, keepdims=True)
+    k = np.where(length > 1e-9, axis / np.maximum(length, 1e-9), [1.0, 0.0, 0.0])[:, None, None]
+    bones = np.diff(hand[:, fingers], axis=2) * scales[None, :, :, None]
+    angle = np.cumsum(bends, axis=1)[None, :, :, None]
+    turned = bones * np.cos(angle) + np.cross(k, bones) * np.sin(angle) + \
+        k * np.sum(k * bones, axis=-1, keepdims=True) * (1.0 - np.cos(angle))
+    expected = hand.copy()
+    expected[:, fingers[:, 1:]] = hand[:, fingers[:, :1]] + np.cumsum(turned, axis=2)
+    np.testing.assert_allclose(aug.reshape_hand(hand, scales, bends), _keep_missing(hand, expected), atol=1e-12)

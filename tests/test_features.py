@@ -94,3 +94,35 @@ def test_palm_frame_features_do_not_change_when_the_hand_rolls_in_the_image():
     np.testing.assert_allclose(b[seen, direction], a[seen, direction] @ turn.T, atol=1e-4)
     assert not np.allclose(a[seen, :42], b[seen, :42], atol=1e-3)
     np.testing.assert_array_equal(a[:, :LAYOUT.num_features], compute_features(base, LAYOUT, 256).numpy())
+
+
+@pytest.mark.parametrize("max_frames", [1, 7, 256])
+def test_numpy_frame_picks_are_the_features_resampling(max_frames):
+    """The input pipeline caps lengths with `frame_picks` before batching; the features' own `resample`
+    must pick the same frames, or training would see other frames than an export does."""
+    from fingerspell.features import frame_picks, resample
+    for length in list(range(1, 40)) + [255, 256, 257, 383, 511, 1000, 1999]:
+        values = tf.range(length, dtype=tf.float32)[None, :, None]
+        picked, count = resample(values, [length], max_frames, -1.0)
+        assert int(count[0]) == min(length, max_frames)
+        np.testing.assert_array_equal(picked.numpy()[0, :, 0], frame_picks(length, max_frames))
+
+
+def test_a_batch_gives_each_sequence_its_own_features_and_long_ones_are_resampled_first():
+    """A sequence's features are the same alone or NaN-padded in a batch with others (exactly); one longer
+    than max_frames gives the features of its resampled frames."""
+    from fingerspell.features import batch_features, frame_picks
+    sequences = [_sequence(40, seed=1), _sequence(13, seed=2), _sequence(90, seed=3)]
+    sequences[2][:, list(LAYOUT.right_hand)] = np.nan  # a left-hander's frames (right hand unseen)
+    sequences[2][:, list(LAYOUT.left_hand)] = _sequence(90, seed=4)[:, list(LAYOUT.right_hand)]
+    batch = np.full((3, 90, len(NAMES), 3), np.nan, np.float32)
+    for row, sequence in enumerate(sequences):
+        batch[row, :len(sequence)] = sequence
+    features, lengths = batch_features(batch, [40, 13, 90], LAYOUT, 64)
+    assert features.shape == (3, 64, LAYOUT.num_features) and list(lengths.numpy()) == [40, 13, 64]
+    for row, sequence in enumerate(sequences):
+        alone = compute_features(sequence, LAYOUT, 64).numpy()
+        np.testing.assert_array_equal(features[row, :len(alone)].numpy(), alone)
+        assert not features[row, len(alone):].numpy().any()
+    picked = compute_features(sequences[2][frame_picks(90, 64)], LAYOUT, 64).numpy()
+    np.testing.assert_array_equal(picked, features[2].numpy())

@@ -325,3 +325,30 @@ def test_jit_pads_batches_to_fixed_buckets_and_trains(tiny_store, tmp_path):
     losses = [float(trainer.train_step(batch)) for _ in range(2)]  # one shape: one XLA compilation
     assert np.isfinite(losses).all()
     assert any(not np.array_equal(a, b) for a, b in zip(before, trainer.model.get_weights()))  # it updated
+
+
+def test_compiled_features_match_the_plain_ones_and_skip_resumes_at_a_batch(tiny_store):
+    """jit_features (the full preset's): the batch features XLA-compiled, landmark batches padded to multiples
+    of FRAME_BUCKET frames; the same features as uncompiled. A dataset that skips the positions a run has
+    done (`next_position` of its last batch) yields the rest of the epoch's batches unchanged."""
+    from fingerspell.data import FRAME_BUCKET, next_position
+    store = Store(tiny_store)
+    config = preset("ctc").with_settings(TINY + ["batch_size=8"])
+    plain = Batches(store, store.split("train"), config, training=True)
+    compiled = Batches(store, store.split("train"), config.replace(jit_features=True), training=True)
+    batches = list(plain.dataset(1))
+    assert len(batches) >= 3
+    for reference, batch in zip(batches, compiled.dataset(1)):
+        width = reference["features"].shape[1]
+        assert batch["features"].shape[1] % FRAME_BUCKET == 0 or batch["features"].shape[1] == config.max_frames
+        np.testing.assert_array_equal(batch["mask"].numpy()[:, :width], reference["mask"].numpy())
+        assert not batch["mask"].numpy()[:, width:].any() and not batch["features"].numpy()[:, width:].any()
+        np.testing.assert_array_equal(batch["index"].numpy(), reference["index"].numpy())
+        np.testing.assert_allclose(batch["features"].numpy()[:, :width], reference["features"].numpy(), atol=1e-5)
+    tail = list(plain.dataset(1, skip=next_position(batches[1])))
+    assert len(tail) == len(batches) - 2
+    for reference, batch in zip(batches[2:], tail):
+        np.testing.assert_array_equal(batch["features"].numpy(), reference["features"].numpy())
+        np.testing.assert_array_equal(batch["position"].numpy(), reference["position"].numpy())
+    positions = np.concatenate([b["position"].numpy() for b in batches])
+    assert (np.diff(positions) > 0).all() and positions[-1] < len(store.split("train"))

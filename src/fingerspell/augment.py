@@ -21,6 +21,7 @@ from .landmarks import FINGER_CHAINS
 
 FINGERS = tuple(chain[1:] for chain in FINGER_CHAINS)  # each finger's four points, base knuckle first
 FLEX_AXIS = (5, 17)  # index and little base knuckles: the line the fingers flex about
+FINGER_POINTS, FLEX_POINTS = np.asarray(FINGERS), np.asarray(FLEX_AXIS)  # as the compiled kernels take them
 
 
 @dataclass(frozen=True)
@@ -84,37 +85,22 @@ def time_warp(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfi
     return frames[warp_picks(len(frames), rng, config.warp_max_speed, config.warp_knots)]
 
 
-def _keep_missing(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """`after` with NaN exactly where `before` has it: a point moved relative to a missing one stays put."""
-    after = np.where(np.isfinite(after), after, before)
-    return np.where(np.isnan(before), np.nan, after)
-
-
 def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
     """Another camera: x and y scaled apart (aspect ratio), a small roll and shear, about the centre.
 
     Normalised x is divided by the image's width and y by its height, so the same signer filmed in another
     aspect ratio is stretched along one axis; the features' palm-length scale cannot undo that. The ratio is
     drawn log-uniformly and split evenly between x and y, keeping the area (only the ratio matters)."""
-    xy = frames[..., :2].reshape(-1, 2)
-    seen = np.isfinite(xy[:, 0])
-    center = xy[seen].mean(axis=0) if seen.any() else np.zeros(2)  # (np.nanmean: 3x slower here)
+    from .augment_kernels import camera_affine, seen_xy_mean
+    flat = np.ascontiguousarray(frames).reshape(-1, 3)
+    center = seen_xy_mean(flat)
     ratio = np.exp(rng.uniform(*np.log(config.aspect_range)))
     angle = np.radians(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shear = np.array([[1.0, rng.uniform(-config.shear, config.shear)], [rng.uniform(-config.shear, config.shear), 1.0]])
     matrix = np.diag([np.sqrt(ratio), 1.0 / np.sqrt(ratio)]) @ rotation @ shear
-    out = frames.copy()
-    out[..., :2] = (frames[..., :2] - center) @ matrix.T + center
-    out[..., 2] *= np.sqrt(ratio)  # MediaPipe's z has the scale of normalised x
-    return out
-
-
-def _pivot(points: np.ndarray) -> np.ndarray:
-    """(frames, 1, 3): each frame's first point, or its points' mean where that one is missing."""
-    seen = np.isfinite(points[..., :1])
-    mean = np.where(seen, points, 0.0).sum(axis=1, keepdims=True) / np.maximum(seen.sum(axis=1, keepdims=True), 1)
-    return np.where(np.isfinite(points[:, :1]), points[:, :1], mean)
+    # MediaPipe's z has the scale of normalised x
+    return camera_affine(flat, matrix, center, float(np.sqrt(ratio))).reshape(frames.shape)
 
 
 def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
@@ -126,19 +112,16 @@ def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gene
     coordinates are treated as isotropic (their true aspect is unknown), which only adds some of the
     stretch `camera` adds anyway. The arm's pose points on the hand (pinky, index, thumb) turn with it
     about the pose wrist; pose z is too noisy to turn into x and y, so their offsets are taken as flat."""
+    from .augment_kernels import rotate_hand
+    frames = np.ascontiguousarray(frames)
     out = frames.copy()
     limits = np.asarray(config.hand_rotation_degrees)
     for hand, arm in ((layout.left_hand, layout.left_arm), (layout.right_hand, layout.right_arm)):
         yaw, pitch, roll = rng.uniform(-limits, limits)
-        matrix = rotation(yaw=yaw, roll=roll, pitch=pitch)
-        points = frames[:, list(hand)]
-        wrist = _pivot(points)
-        out[:, list(hand)] = wrist + (points - wrist) @ matrix.T
-        if len(arm) == 6:  # shoulder, elbow, wrist, pinky, index, thumb
-            tips, wrist = frames[:, list(arm[3:])], frames[:, arm[2:3]]
-            flat = (tips - wrist) * [1.0, 1.0, 0.0]
-            out[:, list(arm[3:])] = tips + flat @ matrix.T - flat
-    return _keep_missing(frames, out)
+        full_arm = len(arm) == 6  # shoulder, elbow, wrist, pinky, index, thumb
+        rotate_hand(frames, out, np.asarray(hand), rotation(yaw=yaw, roll=roll, pitch=pitch),
+                    arm[2] if full_arm else -1, np.asarray(arm[3:] if full_arm else (), dtype=np.int64))
+    return out
 
 
 def reshape_hand(hand: np.ndarray, scales: np.ndarray, bends: np.ndarray) -> np.ndarray:
@@ -147,35 +130,31 @@ def reshape_hand(hand: np.ndarray, scales: np.ndarray, bends: np.ndarray) -> np.
     the four fingers; for the thumb a mix of flexion and opposition). The palm does not move.
 
     All joints of a hand turn about parallel axes, so bending joint j turns every bone beyond it by the
-    same angle: bone b ends up turned by the sum of the bends at joints 0..b. One Rodrigues rotation per
-    bone, all fingers at once (a joint-by-joint loop cost 70% of the augmentation's time)."""
-    fingers = np.asarray(FINGERS)  # (5, 4) point indices, base knuckle first
-    axis = hand[:, FLEX_AXIS[0]] - hand[:, FLEX_AXIS[1]]
-    length = np.linalg.norm(axis, axis=-1, keepdims=True)
-    k = np.where(length > 1e-9, axis / np.maximum(length, 1e-9), [1.0, 0.0, 0.0])[:, None, None]  # (F,1,1,3)
-    bones = np.diff(hand[:, fingers], axis=2) * scales[None, :, :, None]  # (frames, 5, 3, 3)
-    angle = np.cumsum(bends, axis=1)[None, :, :, None]
-    cos, sin = np.cos(angle), np.sin(angle)
-    k_cross_v = np.stack([k[..., 1] * bones[..., 2] - k[..., 2] * bones[..., 1],
-                          k[..., 2] * bones[..., 0] - k[..., 0] * bones[..., 2],
-                          k[..., 0] * bones[..., 1] - k[..., 1] * bones[..., 0]], axis=-1)
-    k_dot_v = np.sum(k * bones, axis=-1, keepdims=True)
-    turned = bones * cos + k_cross_v * sin + k * k_dot_v * (1.0 - cos)
+    same angle: bone b ends up turned by the sum of the bends at joints 0..b: one Rodrigues rotation per
+    bone (compiled: `augment_kernels`)."""
+    hand = np.ascontiguousarray(hand)
     out = hand.copy()
-    out[:, fingers[:, 1:]] = hand[:, fingers[:, :1]] + np.cumsum(turned, axis=2)
+    _reshape_hand_into(hand, out, np.arange(hand.shape[1]), scales, bends)
     return out
+
+
+def _reshape_hand_into(frames, out, hand, scales, bends) -> None:
+    from .augment_kernels import reshape_hand as compiled
+    compiled(frames, out, np.asarray(hand), FINGER_POINTS, FLEX_POINTS, np.asarray(scales, np.float64),
+             np.asarray(bends, np.float64))
 
 
 def handshape(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
               config: AugmentConfig) -> np.ndarray:
     """Each hand given other finger proportions and habitual joint angles for the whole sequence, as
     another signer's hand: bone lengths scaled and joints bent a little, per finger."""
+    frames = np.ascontiguousarray(frames)
     out = frames.copy()
     for hand in (layout.left_hand, layout.right_hand):
         scales = rng.uniform(*config.bone_scale_range, (len(FINGERS), 3))
         bends = np.radians(rng.uniform(-config.bend_degrees, config.bend_degrees, (len(FINGERS), 3)))
-        out[:, list(hand)] = reshape_hand(frames[:, list(hand)], scales, bends)
-    return _keep_missing(frames, out)
+        _reshape_hand_into(frames, out, hand, scales, bends)
+    return out
 
 
 def pose_drop(frames: np.ndarray, layout: FeatureLayout) -> np.ndarray:
@@ -208,7 +187,7 @@ def time_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float) -> 
 def landmark_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
     """Hide random single landmarks in random frames."""
     out = frames.copy()
-    out[rng.random(frames.shape[:2]) < fraction] = np.nan
+    out[rng.random(frames.shape[:2], dtype=np.float32) < fraction] = np.nan
     return out
 
 

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from .augment import augment, cutmix, draw_resample_factors
 from .config import RunConfig
-from .features import FeatureLayout, compute_features
+from .features import FeatureLayout, batch_features, frame_picks
 from .models.ctc import needed_steps
 from .store import Store
 from .vocab import CHAR_TO_INDEX, EOS_TOKEN, PAD_TOKEN, SOS_TOKEN
@@ -88,6 +88,8 @@ class Batches:
             if resample_factor is None:
                 resample_factor = float(self.resample_factors(epoch)[index])
             frames = augment(frames, self.layout, rng, config.augment, resample_factor)
+        if len(frames) > config.max_frames:  # as the features would (so batches stay short)
+            frames = frames[frame_picks(len(frames), config.max_frames)]
         labels, clipped = encode_labels(phrase, config.model, config.seq2seq.max_target)
         if clipped:
             self.skipped.clipped_targets.add((epoch, position))
@@ -107,38 +109,68 @@ class Batches:
             if keep:
                 yield frames, labels, np.int64(index)
 
-    def dataset(self, epoch: int = 0, skip: int = 0) -> tf.data.Dataset:
-        """Padded batches: dict(features (B,T,F), mask (B,T), labels (B,L), label_lengths (B,), index (B,)).
+    def landmark_batch(self, epoch: int, start: int, order: np.ndarray, factors: np.ndarray):
+        """The examples at positions start .. start + batch size of the epoch's `order`, the kept ones, padded:
+        landmarks (B, T, P, 2) (x, y; NaN past each length: "not detected", which the features ignore), lengths,
+        labels (B, L), label lengths, store indices and positions. Training's augmentation is per example,
+        seeded by (seed, epoch, position), so a batch is the same however the pipeline schedules it."""
+        pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
+        kept = []
+        for position in range(start, min(start + self.batch_size, len(order))):
+            index = int(order[position])
+            frames, labels, keep = self.example(epoch, position, index, float(factors[index]))
+            if keep:
+                kept.append((frames, labels, index, position))
+        lengths = np.array([len(k[0]) for k in kept], np.int32)
+        label_lengths = np.array([len(k[1]) for k in kept], np.int32)
+        points = len(self.store.header["landmarks"])
+        # x and y: the features use no z
+        landmarks = np.full((len(kept), lengths.max(initial=0), points, 2), np.nan, np.float32)
+        labels = np.full((len(kept), label_lengths.max(initial=0)), pad, np.int32)
+        for row, (frames, label, _, _) in enumerate(kept):
+            landmarks[row, :len(frames)] = frames[..., :2]
+            labels[row, :len(label)] = label
+        return (landmarks, lengths, labels, label_lengths, np.array([k[2] for k in kept], np.int64),
+                np.array([k[3] for k in kept], np.int64))
 
-        Positions in, examples read and augmented in parallel, in order. (Not `from_generator`: its op sets
-        malloc's trim threshold to 128 kB for the whole process, which doubled our training step on CPU.)"""
+    def dataset(self, epoch: int = 0, skip: int = 0) -> tf.data.Dataset:
+        """Padded batches: dict(features (B,T,F), mask (B,T), labels (B,L), label_lengths (B,), index (B,),
+        position (B,)); `skip`: positions of the epoch already trained on (`next_position` of the last batch).
+
+        Batch starts in; each batch read, augmented and padded by one Python call (per example, tf.data's
+        own machinery cost more than the augmentation); then the
+        features of the whole batch at once. (Not `from_generator`: its op sets malloc's trim threshold
+        to 128 kB for the whole process, which doubled our training step on CPU.)"""
         points = len(self.store.header["landmarks"])
         order, factors = self.order(epoch), self.resample_factors(epoch)
+        first = -(-skip // self.batch_size) * self.batch_size  # batches start at multiples of the batch size
+        starts = np.arange(first, len(order), self.batch_size, dtype=np.int64)
 
-        def load(position, index):
-            return self.example(epoch, int(position), int(index), float(factors[index]))
-
-        def read(position, index):
-            frames, labels, keep = tf.numpy_function(load, [position, index], [tf.float32, tf.int32, tf.bool],
-                                                     stateful=False)
-            frames.set_shape([None, points, 3])
-            labels.set_shape([None])
-            keep.set_shape([])
-            return frames, labels, index, keep
-        data = tf.data.Dataset.from_tensor_slices((np.arange(len(order), dtype=np.int64), order.astype(np.int64)))
-        data = data.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        data = data.filter(lambda frames, labels, index, keep: keep)
-        if skip:
-            data = data.skip(skip)
+        def read(start):
+            batch = tf.numpy_function(lambda at: self.landmark_batch(epoch, int(at), order, factors), [start],
+                                      [tf.float32, tf.int32, tf.int32, tf.int32, tf.int64, tf.int64],
+                                      stateful=False)
+            for value, shape in zip(batch, ([None, None, points, 2], [None], [None, None], [None], [None], [None])):
+                value.set_shape(shape)
+            return tuple(batch)
+        # one batch at a time: the work is Python's, and two Python threads contending for the interpreter
+        # lock made 1,500 batches/s out of a single thread's 2,000 (bench/pipeline.py, 2 cores)
+        data = tf.data.Dataset.from_tensor_slices(starts).map(read, deterministic=True)
+        data = data.filter(lambda frames, *rest: tf.shape(frames)[0] > 0)  # every example of it skipped
         layout, max_frames = self.layout, self.config.max_frames
 
-        def to_features(frames, labels, index, keep):
-            features = compute_features(frames, layout, max_frames)
-            return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index
+        def features_of(frames, lengths):
+            return batch_features(frames, lengths, layout, max_frames)
+        if self.config.jit_features:
+            features_of = tf.function(features_of, jit_compile=True)
+
+        def to_features(frames, lengths, *rest):
+            if self.config.jit_features:  # a few padded lengths, so XLA compiles a few shapes
+                frames = _pad_frames(frames, FRAME_BUCKET, float("nan"))
+            return features_of(frames, lengths) + rest
         data = data.map(to_features, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
-        data = data.padded_batch(self.batch_size, padding_values=(0.0, 0, pad, 0, np.int64(0)))
         if self.config.jit and self.training:
+            pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
             data = data.map(lambda *batch: _pad_to_buckets(*batch, label_pad=pad))
         return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
 
@@ -151,21 +183,35 @@ def batch_spec(num_features: int) -> dict:
     """The TensorSpecs of a padded batch (any batch size and length): compiled steps are traced once."""
     return {"features": tf.TensorSpec([None, None, num_features], tf.float32),
             "mask": tf.TensorSpec([None, None], tf.bool), "labels": tf.TensorSpec([None, None], tf.int32),
-            "label_lengths": tf.TensorSpec([None], tf.int32), "index": tf.TensorSpec([None], tf.int64)}
+            "label_lengths": tf.TensorSpec([None], tf.int32), "index": tf.TensorSpec([None], tf.int64),
+            "position": tf.TensorSpec([None], tf.int64)}
 
 
 FRAME_BUCKET, LABEL_BUCKET = 32, 8  # the padded lengths of a jit run's batches are multiples of these
 
 
-def _pad_to_buckets(features, lengths, labels, label_lengths, index, label_pad):
+def _pad_frames(values, bucket: int, value):
+    """A batch `(batch, length, ...)` padded along its second axis to a multiple of `bucket`."""
+    missing = -tf.shape(values)[1] % bucket
+    padding = tf.concat([[[0, 0], [0, missing]], tf.zeros([tf.rank(values) - 2, 2], tf.int32)], axis=0)
+    return tf.pad(values, padding, constant_values=value)
+
+
+def _pad_to_buckets(features, lengths, labels, label_lengths, index, position, label_pad):
     """A padded batch padded further, to a multiple of FRAME_BUCKET frames and LABEL_BUCKET characters."""
-    def up(size, bucket):
-        return (size + bucket - 1) // bucket * bucket - size
-    features = tf.pad(features, [[0, 0], [0, up(tf.shape(features)[1], FRAME_BUCKET)], [0, 0]])
-    labels = tf.pad(labels, [[0, 0], [0, up(tf.shape(labels)[1], LABEL_BUCKET)]], constant_values=label_pad)
-    return features, lengths, labels, label_lengths, index
+    features = _pad_frames(features, FRAME_BUCKET, 0.0)
+    labels = _pad_frames(labels, LABEL_BUCKET, label_pad)
+    return features, lengths, labels, label_lengths, index, position
 
 
-def _as_dict(features, lengths, labels, label_lengths, index):
+def _as_dict(features, lengths, labels, label_lengths, index, position):
     mask = tf.sequence_mask(lengths, tf.shape(features)[1])
-    return {"features": features, "mask": mask, "labels": labels, "label_lengths": label_lengths, "index": index}
+    return {"features": features, "mask": mask, "labels": labels, "label_lengths": label_lengths, "index": index,
+            "position": position}
+
+
+def next_position(batch) -> int:
+    """The position in the epoch's order after a batch (of one or, distributed, several replicas' parts)."""
+    position = batch["position"]
+    parts = position.values if hasattr(position, "values") else (position,)
+    return max(int(tf.reduce_max(part)) for part in parts if part.shape[0]) + 1

@@ -240,15 +240,17 @@ class Trainer:
                     self._aim_horizon(state, budget)
                 running.append(self.train_step(batch))  # a tensor: read back only every LOG_EVERY steps
                 state["step"] += 1
-                state["examples_in_epoch"] += int(_batch_size(batch))
                 bar.update()
                 if state["step"] % LOG_EVERY == 0:
                     running = [float(v) for v in running]
                     bar.set_postfix(loss=f"{np.mean(running[-LOG_EVERY:]):.3f}", lr=f"{self.rate(state):.2e}")
+                # positions of the epoch's order done: read back only when a checkpoint records them
                 if budget and state["elapsed"] >= budget:
+                    state["examples_in_epoch"] = _next_position(batch)
                     stop = True
                     break
                 if state["step"] - last_eval >= eval_every:
+                    state["examples_in_epoch"] = _next_position(batch)
                     result = self._checkpoint(state, running)
                     running, last_eval = [], state["step"]
             else:
@@ -325,13 +327,6 @@ def _policy(name: str | None):
         keras.mixed_precision.set_global_policy(previous)
 
 
-def _batch_size(batch) -> int:
-    index = batch["index"]
-    if hasattr(index, "values"):  # a distributed batch: one part per replica
-        return sum(int(v.shape[0]) for v in index.values)
-    return int(index.shape[0])
-
-
 def _append_csv(path: Path, row: dict) -> None:
     new = not path.exists()
     with open(path, "a", encoding="utf-8") as handle:
@@ -370,3 +365,8 @@ def train(store, run_dir, model: str = "ctc", preset_name: str = "cpu", epochs: 
     configure_tensorflow(config.seed, logical_cpus, deterministic)
     trainer = Trainer(store, run_dir, config, strategy)
     return trainer.fit(minutes=minutes, resume=resume, progress=progress)
+
+
+def _next_position(batch) -> int:
+    from .data import next_position  # (data imports TensorFlow: train's module level stays light)
+    return next_position(batch)
