@@ -1,7 +1,7 @@
 """The training input pipeline alone: sequences per second it delivers, all augmentations on.
 
-`ours` is `data.Batches.dataset()` (positions in, a parallel map (AUTOTUNE) that reads the memory-mapped
-store and augments in numpy, a parallel feature map, length-bucketed padded batches, prefetch).
+`ours` is `data.Batches.dataset()` (batch starts in; one Python call per batch reads the memory-mapped
+store, augments (numpy and numba) and pads; the batch features, XLA-compiled in the full preset; prefetch).
 `baseline` is the pipeline this replaced, rebuilt from the same per-example code: a Python generator
 through `tf.data.Dataset.from_generator`, feature map and prefetch fixed at 2. Each runs in its own process
 (from_generator changes malloc settings for the whole process), alternating, `--rounds` times; medians.
@@ -60,7 +60,16 @@ def measure(store_path: str, preset_name: str, batches: int, which: str, warmup:
         sequences += int(batch["index"].shape[0])
         frames += int(batch["mask"].numpy().sum())
     seconds = time.perf_counter() - started
-    return {"which": which, "warmup_batches": max(warmup, 1), "warmup_seconds": round(warmup_seconds, 2),
+    del iterator  # (a live iterator at interpreter exit can hang tf.data's Python-calling threads)
+    extra = {}
+    if which == "ours":  # read + augment + cap of one example, plain Python, no tf.data
+        order, factors = data.order(0), data.resample_factors(0)
+        count = min(256, len(order))
+        started = time.perf_counter()
+        for position in range(count):
+            data.example(0, position, int(order[position]), float(factors[order[position]]))
+        extra["example_us_per_sequence"] = round((time.perf_counter() - started) / count * 1e6, 1)
+    return {**extra, "which": which, "warmup_batches": max(warmup, 1), "warmup_seconds": round(warmup_seconds, 2),
             "sequences": sequences, "seconds": round(seconds, 3),
             "sequences_per_s": round(sequences / seconds, 1), "frames_per_s": round(frames / seconds, 1)}
 
