@@ -138,9 +138,9 @@ class Batches:
         position (B,)); `skip`: positions of the epoch already trained on (`next_position` of the last batch).
 
         Batch starts in; each batch read, augmented and padded by one Python call (per example, tf.data's
-        own machinery cost more than the augmentation); then the
-        features of the whole batch at once. (Not `from_generator`: its op sets malloc's trim threshold
-        to 128 kB for the whole process, which doubled our training step on CPU.)"""
+        own machinery cost more than the augmentation); then the features of the whole batch at once.
+        (Not `from_generator`: its op sets malloc's trim threshold to 128 kB for the whole process, which
+        doubled our training step on CPU.)"""
         points = len(self.store.header["landmarks"])
         order, factors = self.order(epoch), self.resample_factors(epoch)
         first = -(-skip // self.batch_size) * self.batch_size  # batches start at multiples of the batch size
@@ -154,7 +154,7 @@ class Batches:
                 value.set_shape(shape)
             return tuple(batch)
         # one batch at a time: the work is Python's, and two Python threads contending for the interpreter
-        # lock made 1,500 batches/s out of a single thread's 2,000 (bench/pipeline.py, 2 cores)
+        # lock read and augmented 1,516 sequences/s against one thread's 2,004 (a trial, 2 cores, 2026-12-02)
         data = tf.data.Dataset.from_tensor_slices(starts).map(read, deterministic=True)
         data = data.filter(lambda frames, *rest: tf.shape(frames)[0] > 0)  # every example of it skipped
         layout, max_frames = self.layout, self.config.max_frames
