@@ -24,3 +24,23 @@ def training_parser(doc: str, out: str):
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--out", default=out)
     return parser
+
+
+def generator_dataset(batches):
+    """The earlier input pipeline, kept as the benches' baseline: one Python generator, a map of 2."""
+    import numpy as np
+    import tensorflow as tf
+    from fingerspell.data import _as_dict
+    from fingerspell.features import compute_features
+    points = len(batches.store.header["landmarks"])
+    signature = (tf.TensorSpec([None, points, 3], tf.float32), tf.TensorSpec([None], tf.int32),
+                 tf.TensorSpec([], tf.int64))
+    data = tf.data.Dataset.from_generator(lambda: batches.examples(0), output_signature=signature)
+    layout, max_frames = batches.layout, batches.config.max_frames
+
+    def to_features(frames, labels, index):
+        features = compute_features(frames, layout, max_frames)
+        return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index, index  # (no positions)
+    data = data.map(to_features, num_parallel_calls=2, deterministic=True)
+    data = data.padded_batch(batches.config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0), np.int64(0)))
+    return data.map(_as_dict).prefetch(2)

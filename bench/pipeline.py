@@ -26,29 +26,14 @@ from pathlib import Path
 
 
 def measure(store_path: str, preset_name: str, batches: int, which: str, warmup: int) -> dict:
-    import numpy as np
-    import tensorflow as tf
+    from common import generator_dataset
     from fingerspell.config import preset
-    from fingerspell.data import Batches, _as_dict
-    from fingerspell.features import compute_features
+    from fingerspell.data import Batches
     from fingerspell.store import Store
     store = Store(store_path)
     config = preset("ctc", preset_name)
     data = Batches(store, store.split("train"), config, training=True)
-    if which == "ours":
-        dataset = data.dataset(0)
-    else:
-        layout, points = data.layout, len(store.header["landmarks"])
-        generated = tf.data.Dataset.from_generator(
-            lambda: data.examples(0), output_signature=(tf.TensorSpec([None, points, 3], tf.float32),
-                                                        tf.TensorSpec([None], tf.int32),
-                                                        tf.TensorSpec([], tf.int64)))
-
-        def to_features(frames, labels, index):
-            features = compute_features(frames, layout, config.max_frames)
-            return features, tf.shape(features)[0], labels, tf.shape(labels)[0], index, index  # (no positions)
-        dataset = generated.map(to_features, num_parallel_calls=2).padded_batch(
-            config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0), np.int64(0))).map(_as_dict).prefetch(2)
+    dataset = data.dataset(0) if which == "ours" else generator_dataset(data)
     iterator = iter(dataset.repeat())
     started = time.perf_counter()
     for _ in range(max(warmup, 1)):  # tracing, first reads, the XLA compilation of each batch length

@@ -22,6 +22,8 @@ from .landmarks import FINGER_CHAINS
 FINGERS = tuple(chain[1:] for chain in FINGER_CHAINS)  # each finger's four points, base knuckle first
 FLEX_AXIS = (5, 17)  # index and little base knuckles: the line the fingers flex about
 FINGER_POINTS, FLEX_POINTS = np.asarray(FINGERS), np.asarray(FLEX_AXIS)  # as the compiled kernels take them
+# The transforms import `augment_kernels` (numba, a training extra) when they run: config imports this
+# module for AugmentConfig, and reading needs no numba.
 
 
 @dataclass(frozen=True)

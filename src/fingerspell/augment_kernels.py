@@ -54,28 +54,25 @@ def rotate_hand(frames: np.ndarray, out: np.ndarray, hand: np.ndarray, matrix: n
     turned with it about the pose wrist `arm_wrist` (-1: none) as flat offsets (z taken as 0)."""
     pivot, turned, flat = np.empty(3), np.empty(3), np.empty(3)
     for f in range(frames.shape[0]):
-        seen = 1
+        seen = 0
         if np.isfinite(frames[f, hand[0], 0]):
-            for c in range(3):
-                pivot[c] = frames[f, hand[0], c]
+            pivot[:] = frames[f, hand[0]]
+            seen = 1
         else:
             pivot[:] = 0.0
-            seen = 0
             for p in hand:
                 if np.isfinite(frames[f, p, 0]):
-                    for c in range(3):
-                        pivot[c] += frames[f, p, c]
+                    pivot += frames[f, p]
                     seen += 1
             pivot /= max(seen, 1)
-        for p in hand:
-            if seen == 0:
-                break  # no point of this hand in this frame: nothing to turn (the arm may still be seen)
-            for r in range(3):
-                turned[r] = pivot[r]
+        if seen:  # else no point of this hand in this frame: nothing to turn (the arm may still be seen)
+            for p in hand:
+                for r in range(3):
+                    turned[r] = pivot[r]
+                    for c in range(3):
+                        turned[r] += matrix[r, c] * (frames[f, p, c] - pivot[c])
                 for c in range(3):
-                    turned[r] += matrix[r, c] * (frames[f, p, c] - pivot[c])
-            for c in range(3):
-                out[f, p, c] = _keep(frames[f, p, c], turned[c])
+                    out[f, p, c] = _keep(frames[f, p, c], turned[c])
         if arm_wrist >= 0:
             for p in arm_tips:
                 # the tip's offset from the pose wrist, flat (z -> 0), swapped for its turned version

@@ -55,6 +55,7 @@ class Batches:
         signers = self.signers[self.indices]
         self.signer_pools = {signer: self.indices[signers == signer] for signer in np.unique(signers)}
         self.stride = config.ctc.time_stride if config.model == "ctc" else 1
+        self.label_pad = PAD_TOKEN if config.model == "seq2seq" else 0  # what pads a batch's labels
 
     def resample_factors(self, epoch: int) -> np.ndarray:
         """(len(store),) each sequence's time-resampling factor this epoch (augmentation's first step)."""
@@ -114,7 +115,6 @@ class Batches:
         landmarks (B, T, P, 2) (x, y; NaN past each length: "not detected", which the features ignore), lengths,
         labels (B, L), label lengths, store indices and positions. Training's augmentation is per example,
         seeded by (seed, epoch, position), so a batch is the same however the pipeline schedules it."""
-        pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
         kept = []
         for position in range(start, min(start + self.batch_size, len(order))):
             index = int(order[position])
@@ -126,7 +126,7 @@ class Batches:
         points = len(self.store.header["landmarks"])
         # x and y: the features use no z
         landmarks = np.full((len(kept), lengths.max(initial=0), points, 2), np.nan, np.float32)
-        labels = np.full((len(kept), label_lengths.max(initial=0)), pad, np.int32)
+        labels = np.full((len(kept), label_lengths.max(initial=0)), self.label_pad, np.int32)
         for row, (frames, label, _, _) in enumerate(kept):
             landmarks[row, :len(frames)] = frames[..., :2]
             labels[row, :len(label)] = label
@@ -170,8 +170,7 @@ class Batches:
             return features_of(frames, lengths) + rest
         data = data.map(to_features, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         if self.config.jit and self.training:
-            pad = PAD_TOKEN if self.config.model == "seq2seq" else 0
-            data = data.map(lambda *batch: _pad_to_buckets(*batch, label_pad=pad))
+            data = data.map(lambda *batch: _pad_to_buckets(*batch, label_pad=self.label_pad))
         return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
 
     def _same_signer(self, index, rng):

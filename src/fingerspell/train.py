@@ -219,6 +219,8 @@ class Trainer:
     # --- the loop ---------------------------------------------------------------------------------
     def fit(self, minutes: float | None = None, resume: bool = False, progress: bool = True) -> dict:
         from tqdm import tqdm
+
+        from .data import next_position
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.json").write_text(json.dumps(self.config.to_dict(), indent=1), encoding="utf-8")
         state = {"step": 0, "epoch": 0, "examples_in_epoch": 0, "elapsed": 0.0, "best_score": None}
@@ -246,11 +248,11 @@ class Trainer:
                     bar.set_postfix(loss=f"{np.mean(running[-LOG_EVERY:]):.3f}", lr=f"{self.rate(state):.2e}")
                 # positions of the epoch's order done: read back only when a checkpoint records them
                 if budget and state["elapsed"] >= budget:
-                    state["examples_in_epoch"] = _next_position(batch)
+                    state["examples_in_epoch"] = next_position(batch)
                     stop = True
                     break
                 if state["step"] - last_eval >= eval_every:
-                    state["examples_in_epoch"] = _next_position(batch)
+                    state["examples_in_epoch"] = next_position(batch)
                     result = self._checkpoint(state, running)
                     running, last_eval = [], state["step"]
             else:
@@ -365,8 +367,3 @@ def train(store, run_dir, model: str = "ctc", preset_name: str = "cpu", epochs: 
     configure_tensorflow(config.seed, logical_cpus, deterministic)
     trainer = Trainer(store, run_dir, config, strategy)
     return trainer.fit(minutes=minutes, resume=resume, progress=progress)
-
-
-def _next_position(batch) -> int:
-    from .data import next_position  # (data imports TensorFlow: train's module level stays light)
-    return next_position(batch)
