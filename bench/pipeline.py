@@ -1,7 +1,10 @@
 """The training input pipeline alone: sequences per second it delivers, all augmentations on.
 
-`ours` is `data.Batches.dataset()` (batch starts in; one Python call per batch reads the memory-mapped
-store, augments (numpy and numba) and pads; the batch features, XLA-compiled in the full preset; prefetch).
+`ours` is `data.Batches.dataset()` as training uses it (batch starts in; one Python call per batch reads the
+memory-mapped store, augments (numpy and numba) and pads; prefetch). In the full preset the features are
+computed inside the compiled training step (`features_in_step`), on the GPU, so the pipeline delivers
+landmark batches; `ours_host_features` is the same pipeline computing the batch features itself as well
+(XLA-compiled), as it does when `features_in_step` is off: what a CPU pays for both.
 `baseline` is the pipeline this replaced, rebuilt from the same per-example code: a Python generator
 through `tf.data.Dataset.from_generator`, feature map and prefetch fixed at 2. Each runs in its own process
 (from_generator changes malloc settings for the whole process), alternating, `--rounds` times; medians.
@@ -10,7 +13,8 @@ No model runs: this is what a GPU could be fed at most.
     python bench/pipeline.py [--store STORE] [--preset full] [--batches 20] [--rounds 3]
 
 Without --store a synthetic store (with the lips, as the full preset reads them) is made in --out.
-The last line of output is JSON with `sequences_per_s` and `baseline_sequences_per_s`.
+The last line of output is JSON with `sequences_per_s`, `host_features_sequences_per_s` and
+`baseline_sequences_per_s`.
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ import sys
 import time
 from pathlib import Path
 
+VARIANTS = ("baseline", "ours_host_features", "ours")  # (run in this order in every round)
+
 
 def measure(store_path: str, preset_name: str, batches: int, which: str, warmup: int) -> dict:
     from common import generator_dataset
@@ -32,8 +38,10 @@ def measure(store_path: str, preset_name: str, batches: int, which: str, warmup:
     from fingerspell.store import Store
     store = Store(store_path)
     config = preset("ctc", preset_name)
+    if which == "ours_host_features":
+        config = config.replace(features_in_step=False)
     data = Batches(store, store.split("train"), config, training=True)
-    dataset = data.dataset(0) if which == "ours" else generator_dataset(data)
+    dataset = generator_dataset(data) if which == "baseline" else data.dataset(0)
     iterator = iter(dataset.repeat())
     started = time.perf_counter()
     for _ in range(max(warmup, 1)):  # tracing, first reads, the XLA compilation of each batch length
@@ -43,7 +51,7 @@ def measure(store_path: str, preset_name: str, batches: int, which: str, warmup:
     for _ in range(batches):
         batch = next(iterator)
         sequences += int(batch["index"].shape[0])
-        frames += int(batch["mask"].numpy().sum())
+        frames += int(batch["lengths"].numpy().sum() if "lengths" in batch else batch["mask"].numpy().sum())
     seconds = time.perf_counter() - started
     del iterator  # (a live iterator at interpreter exit can hang tf.data's Python-calling threads)
     extra = {}
@@ -68,7 +76,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20,
                         help="batches drawn before timing (the full preset compiles each batch length once)")
     parser.add_argument("--out", default="out/bench-pipeline")
-    parser.add_argument("--one", choices=("ours", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", choices=VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.store, args.preset, args.batches, args.one, args.warmup)))
@@ -82,21 +90,22 @@ def main() -> None:
             synthesize(data, sequences=1500, signers=30, seed=7, workers=2, progress=False)
         if not (Path(store) / "header.json").is_file():
             prepare(data, store, workers=2, progress=False, lips=args.preset == "full")
-    runs = {"ours": [], "baseline": []}
+    runs = {which: [] for which in VARIANTS}
     for _ in range(args.rounds):
-        for which in ("baseline", "ours"):
+        for which in VARIANTS:
             result = subprocess.run([sys.executable, __file__, "--one", which, "--store", store, "--preset",
                                      args.preset, "--batches", str(args.batches), "--warmup", str(args.warmup)],
                                     capture_output=True, text=True, check=True)
             runs[which].append(json.loads(result.stdout.strip().splitlines()[-1]))
-    ours = statistics.median(r["sequences_per_s"] for r in runs["ours"])
-    baseline = statistics.median(r["sequences_per_s"] for r in runs["baseline"])
+    from fingerspell.config import preset
+    ours, host, baseline = (statistics.median(r["sequences_per_s"] for r in runs[which]) for which in VARIANTS[::-1])
     print(json.dumps({"runs": runs}))
     print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "store": store,
                       "preset": args.preset, "batches_per_round": args.batches, "warmup_batches": args.warmup,
                       "rounds": args.rounds,
-                      "sequences_per_s": ours, "baseline_sequences_per_s": baseline,
-                      "ratio": round(ours / baseline, 2)}))
+                      "features_in_step": preset("ctc", args.preset).features_in_step,
+                      "sequences_per_s": ours, "host_features_sequences_per_s": host,
+                      "baseline_sequences_per_s": baseline, "ratio": round(ours / baseline, 2)}))
 
 
 if __name__ == "__main__":

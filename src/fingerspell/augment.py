@@ -8,6 +8,8 @@ a phrase, and MediaPipe losing fingers, frames or the whole body (Hands-only ext
 
 Each transform is switchable in `AugmentConfig`; all draw from the generator they are given, so a run
 is reproducible from its seed. Missing points stay missing and found points stay found (masks aside).
+`augment` copies a sequence once (the time transforms' one gather) and then changes that copy in place
+(`out=`): a copy of a whole sequence cost about as much as a transform.
 """
 from __future__ import annotations
 
@@ -63,11 +65,24 @@ def draw_resample_factors(rng: np.random.Generator, count: int, config: AugmentC
     return np.where(resampled, rng.uniform(*config.resample_range, count), 1.0)
 
 
+def resample_picks(length: int, factor: float) -> np.ndarray:
+    """The source frame of each frame of a sequence `length` long played `factor` times as long."""
+    count = max(1, int(round(length * factor)))
+    return np.minimum((np.arange(count) / factor).astype(int), length - 1)
+
+
 def time_resample(frames: np.ndarray, factor: float) -> np.ndarray:
     """Play the sequence `factor` times as long (nearest frame, so missing stays missing)."""
-    count = max(1, int(round(len(frames) * factor)))
-    picks = np.minimum((np.arange(count) / factor).astype(int), len(frames) - 1)
-    return frames[picks]
+    return frames[resample_picks(len(frames), factor)]
+
+
+def _into(frames: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """Where a transform writes: `out` (which may be `frames`: in place) holding `frames`, or a new copy."""
+    if out is None:
+        return frames.copy()
+    if out is not frames:
+        out[...] = frames
+    return out
 
 
 def warp_picks(count: int, rng: np.random.Generator, max_speed: float, knots: int) -> np.ndarray:
@@ -87,14 +102,17 @@ def time_warp(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfi
     return frames[warp_picks(len(frames), rng, config.warp_max_speed, config.warp_knots)]
 
 
-def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
+def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig,
+           out: np.ndarray | None = None) -> np.ndarray:
     """Another camera: x and y scaled apart (aspect ratio), a small roll and shear, about the centre.
 
     Normalised x is divided by the image's width and y by its height, so the same signer filmed in another
     aspect ratio is stretched along one axis; the features' palm-length scale cannot undo that. The ratio is
     drawn log-uniformly and split evenly between x and y, keeping the area (only the ratio matters)."""
     from .augment_kernels import camera_affine, seen_xy_mean
-    flat = np.ascontiguousarray(frames).reshape(-1, 3)
+    frames = np.ascontiguousarray(frames)
+    out = _into(frames, out)  # (in place: the kernel reads each point before writing it)
+    flat = frames.reshape(-1, 3)
     center = seen_xy_mean(flat)
     ratio = np.exp(rng.uniform(*np.log(config.aspect_range)))
     angle = np.radians(rng.uniform(-config.rotate_degrees, config.rotate_degrees))
@@ -102,11 +120,12 @@ def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) 
     shear = np.array([[1.0, rng.uniform(-config.shear, config.shear)], [rng.uniform(-config.shear, config.shear), 1.0]])
     matrix = np.diag([np.sqrt(ratio), 1.0 / np.sqrt(ratio)]) @ rotation @ shear
     # MediaPipe's z has the scale of normalised x
-    return camera_affine(flat, matrix, center, float(np.sqrt(ratio))).reshape(frames.shape)
+    camera_affine(flat, out.reshape(-1, 3), matrix, center, float(np.sqrt(ratio)))
+    return out
 
 
 def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
-                  config: AugmentConfig) -> np.ndarray:
+                  config: AugmentConfig, out: np.ndarray | None = None) -> np.ndarray:
     """Each hand turned in 3-D about its wrist by its own yaw, pitch and roll, for the whole sequence.
 
     Signers hold the wrist at different angles and cameras see them from different heights; the features
@@ -116,12 +135,13 @@ def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gene
     about the pose wrist; pose z is too noisy to turn into x and y, so their offsets are taken as flat."""
     from .augment_kernels import rotate_hand
     frames = np.ascontiguousarray(frames)
-    out = frames.copy()
+    out = _into(frames, out)
+    frames = out  # each hand reads what the other left (they share no point)
     limits = np.asarray(config.hand_rotation_degrees)
     for hand, arm in ((layout.left_hand, layout.left_arm), (layout.right_hand, layout.right_arm)):
         yaw, pitch, roll = rng.uniform(-limits, limits)
         full_arm = len(arm) == 6  # shoulder, elbow, wrist, pinky, index, thumb
-        rotate_hand(frames, out, np.asarray(hand), rotation(yaw=yaw, roll=roll, pitch=pitch),
+        rotate_hand(out, out, np.asarray(hand), rotation(yaw=yaw, roll=roll, pitch=pitch),
                     arm[2] if full_arm else -1, np.asarray(arm[3:] if full_arm else (), dtype=np.int64))
     return out
 
@@ -147,28 +167,28 @@ def _reshape_hand_into(frames, out, hand, scales, bends) -> None:
 
 
 def handshape(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
-              config: AugmentConfig) -> np.ndarray:
+              config: AugmentConfig, out: np.ndarray | None = None) -> np.ndarray:
     """Each hand given other finger proportions and habitual joint angles for the whole sequence, as
     another signer's hand: bone lengths scaled and joints bent a little, per finger."""
-    frames = np.ascontiguousarray(frames)
-    out = frames.copy()
+    out = _into(np.ascontiguousarray(frames), out)
     for hand in (layout.left_hand, layout.right_hand):
         scales = rng.uniform(*config.bone_scale_range, (len(FINGERS), 3))
         bends = np.radians(rng.uniform(-config.bend_degrees, config.bend_degrees, (len(FINGERS), 3)))
-        _reshape_hand_into(frames, out, hand, scales, bends)
+        _reshape_hand_into(out, out, hand, scales, bends)
     return out
 
 
-def pose_drop(frames: np.ndarray, layout: FeatureLayout) -> np.ndarray:
+def pose_drop(frames: np.ndarray, layout: FeatureLayout, out: np.ndarray | None = None) -> np.ndarray:
     """Arms and lips missing in every frame, as from MediaPipe Hands (no pose or face model) extraction."""
-    out = frames.copy()
+    out = _into(frames, out)
     out[:, list(layout.left_arm + layout.right_arm + layout.lips)] = np.nan
     return out
 
 
-def finger_dropout(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator) -> np.ndarray:
+def finger_dropout(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
+                   out: np.ndarray | None = None) -> np.ndarray:
     """Hide one finger of both hands over a random span, as when MediaPipe loses an occluded finger."""
-    out = frames.copy()
+    out = _into(frames, out)
     finger = FINGERS[rng.integers(len(FINGERS))]
     start = rng.integers(len(frames))
     stop = min(len(frames), start + rng.integers(1, max(2, len(frames) // 2)))
@@ -177,18 +197,20 @@ def finger_dropout(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gen
     return out
 
 
-def time_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
+def time_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float,
+              out: np.ndarray | None = None) -> np.ndarray:
     """Hide every landmark over one span of up to `fraction` of the frames."""
-    out = frames.copy()
+    out = _into(frames, out)
     width = rng.integers(1, max(1, int(len(frames) * fraction)) + 1)  # applied means at least one frame
     start = rng.integers(0, max(1, len(frames) - width + 1))
     out[start:start + width] = np.nan
     return out
 
 
-def landmark_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
+def landmark_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float,
+                  out: np.ndarray | None = None) -> np.ndarray:
     """Hide random single landmarks in random frames."""
-    out = frames.copy()
+    out = _into(frames, out)
     out[rng.random(frames.shape[:2], dtype=np.float32) < fraction] = np.nan
     return out
 
@@ -203,25 +225,27 @@ def augment(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
         return frames
     if resample_factor is None:
         resample_factor = float(draw_resample_factors(rng, 1, config)[0])
-    if resample_factor != 1.0:
-        frames = time_resample(frames, resample_factor)
+    picks = None if resample_factor == 1.0 else resample_picks(len(frames), resample_factor)
     if rng.random() < config.warp_probability:
-        frames = time_warp(frames, rng, config)
+        warp = warp_picks(len(frames) if picks is None else len(picks), rng, config.warp_max_speed, config.warp_knots)
+        picks = warp if picks is None else picks[warp]
+    frames = np.asarray(frames, np.float32)
+    out = frames.copy() if picks is None else frames[picks]  # the one copy: resampling and warping as one gather
     if rng.random() < config.handshape_probability:
-        frames = handshape(frames, layout, rng, config)
+        handshape(out, layout, rng, config, out=out)
     if rng.random() < config.hand_rotation_probability:
-        frames = hand_rotation(frames, layout, rng, config)
+        hand_rotation(out, layout, rng, config, out=out)
     if rng.random() < config.camera_probability:
-        frames = camera(frames, rng, config)
+        camera(out, rng, config, out=out)
     if rng.random() < config.pose_drop_probability:
-        frames = pose_drop(frames, layout)
+        pose_drop(out, layout, out=out)
     if rng.random() < config.finger_dropout_probability:
-        frames = finger_dropout(frames, layout, rng)
+        finger_dropout(out, layout, rng, out=out)
     if rng.random() < config.time_mask_probability:
-        frames = time_mask(frames, rng, config.time_mask_fraction)
+        time_mask(out, rng, config.time_mask_fraction, out=out)
     if rng.random() < config.landmark_mask_probability:
-        frames = landmark_mask(frames, rng, config.landmark_mask_fraction)
-    return frames.astype(np.float32, copy=False)
+        landmark_mask(out, rng, config.landmark_mask_fraction, out=out)
+    return out
 
 
 def cutmix(first: tuple[np.ndarray, str], second: tuple[np.ndarray, str],

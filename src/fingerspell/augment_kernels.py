@@ -6,7 +6,9 @@ sequence, and `nogil` lets the input pipeline's threads run them side by side. T
 documented in `augment.py`; compiled code is cached beside this file on first use (a few seconds).
 
 Missing points stay missing: a coordinate that is NaN on input is NaN on output, and one that a transform
-would make NaN (it moved relative to a missing point) keeps its input value.
+would make NaN (it moved relative to a missing point) keeps its input value. Every kernel may write into
+the array it reads (`out` is `frames`): the augmentation works on one copy of a sequence, since each copy
+of a whole sequence cost about as much as the transform itself.
 """
 from __future__ import annotations
 
@@ -35,15 +37,14 @@ def seen_xy_mean(points: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def camera_affine(points: np.ndarray, matrix: np.ndarray, center: np.ndarray, z_scale: float) -> np.ndarray:
-    """points `(N, 3)`: x, y -> matrix `(2, 2)` @ (x, y - center) + center; z times `z_scale`."""
-    out = np.empty_like(points)
+def camera_affine(points: np.ndarray, out: np.ndarray, matrix: np.ndarray, center: np.ndarray,
+                  z_scale: float) -> None:
+    """Into `out`: points `(N, 3)` with x, y -> matrix `(2, 2)` @ (x, y - center) + center; z times `z_scale`."""
     for i in range(points.shape[0]):
         x, y = points[i, 0] - center[0], points[i, 1] - center[1]
         out[i, 0] = matrix[0, 0] * x + matrix[0, 1] * y + center[0]
         out[i, 1] = matrix[1, 0] * x + matrix[1, 1] * y + center[1]
         out[i, 2] = points[i, 2] * z_scale
-    return out
 
 
 @njit(cache=True, nogil=True)
@@ -100,6 +101,7 @@ def reshape_hand(frames: np.ndarray, out: np.ndarray, hand: np.ndarray, fingers:
     axis = np.empty(3)
     position = np.empty(3)
     bone = np.empty(3)
+    finger_before = np.empty((fingers.shape[1], 3), frames.dtype)  # its points as read (out may be frames)
     for f in range(frames.shape[0]):
         length = 0.0
         for c in range(3):
@@ -111,13 +113,15 @@ def reshape_hand(frames: np.ndarray, out: np.ndarray, hand: np.ndarray, fingers:
         else:  # also where a knuckle is missing (NaN compares false)
             axis[0], axis[1], axis[2] = 1.0, 0.0, 0.0
         for finger in range(fingers.shape[0]):
+            for k in range(fingers.shape[1]):
+                for c in range(3):
+                    finger_before[k, c] = frames[f, hand[fingers[finger, k]], c]
             for c in range(3):
-                position[c] = frames[f, hand[fingers[finger, 0]], c]
+                position[c] = finger_before[0, c]
             for b in range(3):
                 cos, sin = cosines[finger, b], sines[finger, b]
                 for c in range(3):
-                    bone[c] = (frames[f, hand[fingers[finger, b + 1]], c]
-                               - frames[f, hand[fingers[finger, b]], c]) * scales[finger, b]
+                    bone[c] = (finger_before[b + 1, c] - finger_before[b, c]) * scales[finger, b]
                 dot = axis[0] * bone[0] + axis[1] * bone[1] + axis[2] * bone[2]
                 cross0 = axis[1] * bone[2] - axis[2] * bone[1]
                 cross1 = axis[2] * bone[0] - axis[0] * bone[2]
@@ -127,4 +131,4 @@ def reshape_hand(frames: np.ndarray, out: np.ndarray, hand: np.ndarray, fingers:
                 position[2] += bone[2] * cos + cross2 * sin + axis[2] * dot * (1.0 - cos)
                 point = hand[fingers[finger, b + 1]]
                 for c in range(3):
-                    out[f, point, c] = _keep(frames[f, point, c], position[c])
+                    out[f, point, c] = _keep(finger_before[b + 1, c], position[c])

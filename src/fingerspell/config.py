@@ -50,6 +50,10 @@ class RunConfig:
     # multiples of 32 frames, one compilation of about a second per length; the `full` preset's, whose runs
     # are long enough to repay it and whose GPU would wait for the pipeline)
     jit_features: bool = False
+    # compute the features inside the compiled training and evaluation steps, on their device, not in the
+    # input pipeline, whose batches then carry landmarks: on a GPU they cost next to nothing there and the
+    # CPU is left to read and augment (the `full` preset's); on a CPU they cost the same either way
+    features_in_step: bool = False
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -132,7 +136,7 @@ def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
     return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6,
                                                   ff_mult=2, dropout=0.2, time_stride=2),
                      max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400,
-                     min_hand_frames_per_char=2.0, ema_decay=0.999, jit_features=True,
+                     min_hand_frames_per_char=2.0, ema_decay=0.999, jit_features=True, features_in_step=True,
                      # as the 1st and 2nd place solutions: face points in (the lips: prepare --lips) and
                      # rotations up to 30 degrees (README: the full preset next to the winners)
                      lips=True, augment=AugmentConfig(rotate_degrees=30.0))

@@ -1,5 +1,9 @@
 """Batches for training and evaluation: store -> (augmentation) -> features -> padded tf.data batches.
 
+With `features_in_step` the batches carry landmarks and the compiled step computes the features
+(`Batches.model_inputs`): on a GPU they then cost next to nothing and the input pipeline's CPU does only
+the reading and augmentation.
+
 Each epoch's order and augmentations come from (seed, epoch), so a resumed run replays the same stream.
 CTC examples whose phrase needs more output steps than the (augmented) frames give are skipped and
 counted, never fed to the loss.
@@ -56,6 +60,7 @@ class Batches:
         self.signer_pools = {signer: self.indices[signers == signer] for signer in np.unique(signers)}
         self.stride = config.ctc.time_stride if config.model == "ctc" else 1
         self.label_pad = PAD_TOKEN if config.model == "seq2seq" else 0  # what pads a batch's labels
+        self._compiled_features = None  # batch_features XLA-compiled (jit_features), made on first use
 
     def resample_factors(self, epoch: int) -> np.ndarray:
         """(len(store),) each sequence's time-resampling factor this epoch (augmentation's first step)."""
@@ -100,7 +105,7 @@ class Batches:
             if steps < needed_steps(labels):
                 self.skipped.too_long_for_ctc.add((epoch, position))
                 keep = not self.training  # evaluation keeps it: the model is scored on every sequence
-        return frames.astype(np.float32), np.asarray(labels, np.int32), keep
+        return np.asarray(frames, np.float32), np.asarray(labels, np.int32), keep
 
     def examples(self, epoch: int):
         """Yield (landmarks, labels, index) in the epoch's order, the kept ones."""
@@ -112,7 +117,7 @@ class Batches:
 
     def landmark_batch(self, epoch: int, start: int, order: np.ndarray, factors: np.ndarray):
         """The examples at positions start .. start + batch size of the epoch's `order`, the kept ones, padded:
-        landmarks (B, T, P, 2) (x, y; NaN past each length: "not detected", which the features ignore), lengths,
+        landmarks (B, T, P, 3) (NaN past each length: "not detected", which the features ignore), lengths,
         labels (B, L), label lengths, store indices and positions. Training's augmentation is per example,
         seeded by (seed, epoch, position), so a batch is the same however the pipeline schedules it."""
         kept = []
@@ -124,18 +129,23 @@ class Batches:
         lengths = np.array([len(k[0]) for k in kept], np.int32)
         label_lengths = np.array([len(k[1]) for k in kept], np.int32)
         points = len(self.store.header["landmarks"])
-        # x and y: the features use no z
-        landmarks = np.full((len(kept), lengths.max(initial=0), points, 2), np.nan, np.float32)
-        labels = np.full((len(kept), label_lengths.max(initial=0)), self.label_pad, np.int32)
+        frame_bucket, label_bucket = self._buckets()
+        # z too, though the features use none: a copy of whole rows cost a fifth of one of x and y alone
+        landmarks = np.empty((len(kept), _round_up(lengths.max(initial=0), frame_bucket), points, 3), np.float32)
+        labels = np.full((len(kept), _round_up(label_lengths.max(initial=0), label_bucket)), self.label_pad,
+                         np.int32)
         for row, (frames, label, _, _) in enumerate(kept):
-            landmarks[row, :len(frames)] = frames[..., :2]
+            landmarks[row, :len(frames)] = frames
+            landmarks[row, len(frames):] = np.nan
             labels[row, :len(label)] = label
         return (landmarks, lengths, labels, label_lengths, np.array([k[2] for k in kept], np.int64),
                 np.array([k[3] for k in kept], np.int64))
 
     def dataset(self, epoch: int = 0, skip: int = 0) -> tf.data.Dataset:
         """Padded batches: dict(features (B,T,F), mask (B,T), labels (B,L), label_lengths (B,), index (B,),
-        position (B,)); `skip`: positions of the epoch already trained on (`next_position` of the last batch).
+        position (B,)), or with `features_in_step` landmarks (B,T,P,3) and lengths (B,) in place of features
+        and mask (`model_inputs` makes those); `skip`: positions of the epoch already trained on
+        (`next_position` of the last batch).
 
         Batch starts in; each batch read, augmented and padded by one Python call (per example, tf.data's
         own machinery cost more than the augmentation); then the features of the whole batch at once.
@@ -150,57 +160,67 @@ class Batches:
             batch = tf.numpy_function(lambda at: self.landmark_batch(epoch, int(at), order, factors), [start],
                                       [tf.float32, tf.int32, tf.int32, tf.int32, tf.int64, tf.int64],
                                       stateful=False)
-            for value, shape in zip(batch, ([None, None, points, 2], [None], [None, None], [None], [None], [None])):
+            for value, shape in zip(batch, ([None, None, points, 3], [None], [None, None], [None], [None], [None])):
                 value.set_shape(shape)
             return tuple(batch)
         # one batch at a time: the work is Python's, and two Python threads contending for the interpreter
         # lock read and augmented 1,516 sequences/s against one thread's 2,004 (a trial, 2 cores, 2026-12-02)
-        data = tf.data.Dataset.from_tensor_slices(starts).map(read, deterministic=True)
+        data = tf.data.Dataset.from_tensor_slices(starts).map(read)
         data = data.filter(lambda frames, *rest: tf.shape(frames)[0] > 0)  # every example of it skipped
-        layout, max_frames = self.layout, self.config.max_frames
-
-        def features_of(frames, lengths):
-            return batch_features(frames, lengths, layout, max_frames)
-        if self.config.jit_features:
-            features_of = tf.function(features_of, jit_compile=True)
-
-        def to_features(frames, lengths, *rest):
-            if self.config.jit_features:  # a few padded lengths, so XLA compiles a few shapes
-                frames = _pad_frames(frames, FRAME_BUCKET, float("nan"))
-            return features_of(frames, lengths) + rest
-        data = data.map(to_features, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        if self.config.jit and self.training:
-            data = data.map(lambda *batch: _pad_to_buckets(*batch, label_pad=self.label_pad))
+        if self.config.features_in_step:
+            return data.map(_landmark_dict).prefetch(tf.data.AUTOTUNE)
+        data = data.map(lambda frames, lengths, *rest: self._features(frames, lengths) + rest,
+                        num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
+
+    def _buckets(self) -> tuple[int, int]:
+        """What a batch's frames and characters are padded to multiples of: under XLA a few lengths, so that
+        it compiles a few shapes, not one per batch."""
+        config = self.config
+        frames = FRAME_BUCKET if config.jit_features or (config.jit and self.training) else 1
+        return frames, LABEL_BUCKET if config.jit and self.training else 1
+
+    def spec(self) -> dict:
+        """The TensorSpecs of this data's batches (any batch size and length): compiled steps trace once."""
+        common = {"labels": tf.TensorSpec([None, None], tf.int32), "label_lengths": tf.TensorSpec([None], tf.int32),
+                  "index": tf.TensorSpec([None], tf.int64), "position": tf.TensorSpec([None], tf.int64)}
+        if self.config.features_in_step:
+            points = len(self.store.header["landmarks"])
+            return {"landmarks": tf.TensorSpec([None, None, points, 3], tf.float32),
+                    "lengths": tf.TensorSpec([None], tf.int32), **common}
+        return {"features": tf.TensorSpec([None, None, self.layout.num_features], tf.float32),
+                "mask": tf.TensorSpec([None, None], tf.bool), **common}
+
+    def model_inputs(self, batch: dict) -> dict:
+        """A batch with the model's inputs, features and mask: the pipeline's, or with `features_in_step`
+        made here from its landmarks (called inside the compiled step, so on the step's device)."""
+        if "features" in batch:
+            return batch
+        features, lengths = self._features(batch["landmarks"], batch["lengths"])
+        rest = {k: v for k, v in batch.items() if k not in ("landmarks", "lengths")}
+        return {**rest, "features": features, "mask": tf.sequence_mask(lengths, tf.shape(features)[1])}
+
+    def _features(self, landmarks, lengths):
+        if self.config.jit_features and self._compiled_features is None:
+            self._compiled_features = tf.function(batch_features, jit_compile=True)
+        features_of = self._compiled_features if self.config.jit_features else batch_features
+        return features_of(landmarks, lengths, self.layout, self.config.max_frames)
 
     def _same_signer(self, index, rng):
         pool = self.signer_pools.get(self.signers[index], ())
         return int(rng.choice(pool)) if len(pool) > 1 else None
 
 
-def batch_spec(num_features: int) -> dict:
-    """The TensorSpecs of a padded batch (any batch size and length): compiled steps are traced once."""
-    return {"features": tf.TensorSpec([None, None, num_features], tf.float32),
-            "mask": tf.TensorSpec([None, None], tf.bool), "labels": tf.TensorSpec([None, None], tf.int32),
-            "label_lengths": tf.TensorSpec([None], tf.int32), "index": tf.TensorSpec([None], tf.int64),
-            "position": tf.TensorSpec([None], tf.int64)}
-
-
 FRAME_BUCKET, LABEL_BUCKET = 32, 8  # the padded lengths of a jit run's batches are multiples of these
 
 
-def _pad_frames(values, bucket: int, value):
-    """A batch `(batch, length, ...)` padded along its second axis to a multiple of `bucket`."""
-    missing = -tf.shape(values)[1] % bucket
-    padding = tf.concat([[[0, 0], [0, missing]], tf.zeros([tf.rank(values) - 2, 2], tf.int32)], axis=0)
-    return tf.pad(values, padding, constant_values=value)
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
 
 
-def _pad_to_buckets(features, lengths, labels, label_lengths, index, position, label_pad):
-    """A padded batch padded further, to a multiple of FRAME_BUCKET frames and LABEL_BUCKET characters."""
-    features = _pad_frames(features, FRAME_BUCKET, 0.0)
-    labels = _pad_frames(labels, LABEL_BUCKET, label_pad)
-    return features, lengths, labels, label_lengths, index, position
+def _landmark_dict(landmarks, lengths, labels, label_lengths, index, position):
+    return {"landmarks": landmarks, "lengths": lengths, "labels": labels, "label_lengths": label_lengths,
+            "index": index, "position": position}
 
 
 def _as_dict(features, lengths, labels, label_lengths, index, position):

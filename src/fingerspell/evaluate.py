@@ -11,18 +11,17 @@ import numpy as np
 from .metrics import score
 
 
-def make_eval_step(model, config, num_features: int | None = None):
-    """A compiled batch -> (per-sequence loss, greedy tokens) function; given `num_features`, traced once
-    for every batch shape."""
+def make_eval_step(model, config, data):
+    """A compiled batch -> (per-sequence loss, greedy tokens) function for the batches of `data` (a
+    data.Batches), traced once for every batch shape."""
     import tensorflow as tf
-    from .data import batch_spec
     from .decoding import make_predictor
     from .run import per_example_loss
     predictor = make_predictor(model, config.model)
-    signature = [batch_spec(num_features)] if num_features else None
 
-    @tf.function(reduce_retracing=True, input_signature=signature)
+    @tf.function(reduce_retracing=True, input_signature=[data.spec()])
     def eval_step(batch):
+        batch = data.model_inputs(batch)
         return per_example_loss(model, config, batch, training=False), predictor(batch["features"], batch["mask"])
     return eval_step
 
@@ -60,7 +59,7 @@ def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -
     if len(indices) == 0:
         raise ValueError(f"{store_path}: the {split} split is empty; nothing to evaluate")
     data = Batches(store, indices, config, training=False)
-    result, rows = score_batches(make_eval_step(model, config, meta["num_features"]), data)
+    result, rows = score_batches(make_eval_step(model, config, data), data)
     path = Path(run_dir) / f"predictions_{split}.csv"
     write_predictions(path, store, rows)
     named = [(int(store.sequences.sequence_id[i]), target, prediction) for i, target, prediction in rows]

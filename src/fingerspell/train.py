@@ -144,6 +144,7 @@ class Trainer:
         model, config, optimizer = self.model, self.config, self.optimizer
 
         def replica_train(batch):
+            batch = self.train_data.model_inputs(batch)  # (with features_in_step: on this replica's device)
             with tf.GradientTape() as tape:
                 losses = per_example_loss(model, config, batch, training=True)
                 loss = tf.nn.compute_average_loss(losses)
@@ -155,9 +156,8 @@ class Trainer:
         if config.jit:  # XLA: one compilation per length bucket (data.FRAME_BUCKET)
             replica_train = tf.function(replica_train, jit_compile=True)
         # one trace for every batch shape; a distributed batch is specified by its distributed dataset
-        from .data import batch_spec
         if self.replicas == 1:
-            signature = [batch_spec(self.layout.num_features)]
+            signature = [self.train_data.spec()]
         else:
             signature = [self.distribute(self.train_data.dataset(0)).element_spec]
 
@@ -166,7 +166,7 @@ class Trainer:
             losses = self.strategy.run(replica_train, args=(batch,))
             return self.strategy.reduce("SUM", losses, axis=None)
         self.train_step = train_step
-        self.eval_step = make_eval_step(model, config, self.layout.num_features)
+        self.eval_step = make_eval_step(model, config, self.val_data)
 
     def distribute(self, dataset):
         return self.strategy.experimental_distribute_dataset(dataset) if self.replicas > 1 else dataset
