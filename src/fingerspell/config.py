@@ -54,6 +54,9 @@ class RunConfig:
     # input pipeline, whose batches then carry landmarks: on a GPU they cost next to nothing there and the
     # CPU is left to read and augment (the `full` preset's); on a CPU they cost the same either way
     features_in_step: bool = False
+    # processes that read and augment training batches side by side (batch_workers.py): 0 = none, the training
+    # process does it on one thread (about 2,000 sequences/s); -1 = one per core up to 8 (the `full` preset's)
+    input_workers: int = 0
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -137,6 +140,7 @@ def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
                                                   ff_mult=2, dropout=0.2, time_stride=2),
                      max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400,
                      min_hand_frames_per_char=2.0, ema_decay=0.999, jit_features=True, features_in_step=True,
+                     input_workers=-1,
                      # as the 1st and 2nd place solutions: face points in (the lips: prepare --lips) and
                      # rotations up to 30 degrees (README: the full preset next to the winners)
                      lips=True, augment=AugmentConfig(rotate_degrees=30.0))

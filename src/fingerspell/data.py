@@ -61,6 +61,7 @@ class Batches:
         self.stride = config.ctc.time_stride if config.model == "ctc" else 1
         self.label_pad = PAD_TOKEN if config.model == "seq2seq" else 0  # what pads a batch's labels
         self._compiled_features = None  # batch_features XLA-compiled (jit_features), made on first use
+        self._batch_workers = None  # batch_workers.BatchWorkers, False for none, once the first dataset asks
 
     def resample_factors(self, epoch: int) -> np.ndarray:
         """(len(store),) each sequence's time-resampling factor this epoch (augmentation's first step)."""
@@ -115,11 +116,12 @@ class Batches:
             if keep:
                 yield frames, labels, np.int64(index)
 
-    def landmark_batch(self, epoch: int, start: int, order: np.ndarray, factors: np.ndarray):
+    def landmark_batch(self, epoch: int, start: int, order: np.ndarray, factors: np.ndarray, out=None):
         """The examples at positions start .. start + batch size of the epoch's `order`, the kept ones, padded:
         landmarks (B, T, P, 3) (NaN past each length: "not detected", which the features ignore), lengths,
         labels (B, L), label lengths, store indices and positions. Training's augmentation is per example,
-        seeded by (seed, epoch, position), so a batch is the same however the pipeline schedules it."""
+        seeded by (seed, epoch, position), so a batch is the same whichever process or thread makes it.
+        `out`: a flat float32 buffer to hold the landmarks (an input worker's shared slot)."""
         kept = []
         for position in range(start, min(start + self.batch_size, len(order))):
             index = int(order[position])
@@ -131,7 +133,8 @@ class Batches:
         points = len(self.store.header["landmarks"])
         frame_bucket, label_bucket = self._buckets()
         # z too, though the features use none: a copy of whole rows cost a fifth of one of x and y alone
-        landmarks = np.empty((len(kept), _round_up(lengths.max(initial=0), frame_bucket), points, 3), np.float32)
+        shape = (len(kept), _round_up(lengths.max(initial=0), frame_bucket), points, 3)
+        landmarks = np.empty(shape, np.float32) if out is None else out[:int(np.prod(shape))].reshape(shape)
         labels = np.full((len(kept), _round_up(label_lengths.max(initial=0), label_bucket)), self.label_pad,
                          np.int32)
         for row, (frames, label, _, _) in enumerate(kept):
@@ -156,15 +159,22 @@ class Batches:
         first = -(-skip // self.batch_size) * self.batch_size  # batches start at multiples of the batch size
         starts = np.arange(first, len(order), self.batch_size, dtype=np.int64)
 
+        workers = self._workers()
+
+        def make(at):
+            if workers:
+                return workers.get(epoch, starts, int(at))
+            return self.landmark_batch(epoch, int(at), order, factors)
+
         def read(start):
-            batch = tf.numpy_function(lambda at: self.landmark_batch(epoch, int(at), order, factors), [start],
+            batch = tf.numpy_function(make, [start],
                                       [tf.float32, tf.int32, tf.int32, tf.int32, tf.int64, tf.int64],
-                                      stateful=False)
+                                      # stateless: tf.data may run it on several threads at once; with
+                                      # workers, one thread asks for the batches in order and they make them
+                                      stateful=bool(workers))
             for value, shape in zip(batch, ([None, None, points, 3], [None], [None, None], [None], [None], [None])):
                 value.set_shape(shape)
             return tuple(batch)
-        # one batch at a time: the work is Python's, and two Python threads contending for the interpreter
-        # lock read and augmented 1,516 sequences/s against one thread's 2,004 (a trial, 2 cores, 2026-12-02)
         data = tf.data.Dataset.from_tensor_slices(starts).map(read)
         data = data.filter(lambda frames, *rest: tf.shape(frames)[0] > 0)  # every example of it skipped
         if self.config.features_in_step:
@@ -172,6 +182,22 @@ class Batches:
         data = data.map(lambda frames, lengths, *rest: self._features(frames, lengths) + rest,
                         num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         return data.map(_as_dict).prefetch(tf.data.AUTOTUNE)
+
+    def _workers(self):
+        """Training's input worker processes (`input_workers`), started on first use; None: none."""
+        if not self.training:
+            return None
+        if self._batch_workers is None:
+            from .batch_workers import BatchWorkers, resolve_workers
+            count = resolve_workers(self.config.input_workers)
+            self._batch_workers = BatchWorkers(self, count) if count else False
+        return self._batch_workers or None
+
+    def close(self) -> None:
+        """Stop the input workers, if any (they also end with the process)."""
+        if self._batch_workers:
+            self._batch_workers.close()
+        self._batch_workers = None
 
     def _buckets(self) -> tuple[int, int]:
         """What a batch's frames and characters are padded to multiples of: under XLA a few lengths, so that

@@ -1,0 +1,85 @@
+"""Input worker processes (input_workers): the same batches as the training process makes, resumable, and a
+clear error when a worker fails or is killed."""
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from fingerspell.batch_workers import resolve_workers
+from fingerspell.config import preset
+from fingerspell.data import Batches
+from fingerspell.store import Store
+
+SETTINGS = ["batch_size=8", "features_in_step=true", "max_frames=96"]
+
+
+def _batches(tiny_store, workers: int, **changes) -> Batches:
+    store = Store(tiny_store)
+    config = preset("ctc").with_settings(SETTINGS + [f"input_workers={workers}"]).replace(**changes)
+    return Batches(store, store.split("train"), config, training=True)
+
+
+def _arrays(dataset) -> list[dict]:
+    return [{k: v.numpy() for k, v in batch.items()} for batch in dataset]
+
+
+def test_workers_make_the_batches_the_training_process_makes_and_resume(tiny_store):
+    with_workers, alone = _batches(tiny_store, 2), _batches(tiny_store, 0)
+    try:
+        for epoch in (0, 1):
+            made, reference = _arrays(with_workers.dataset(epoch)), _arrays(alone.dataset(epoch))
+            assert len(made) == len(reference) >= 5
+            for a, b in zip(made, reference):
+                assert a.keys() == b.keys()
+                for key in a:
+                    np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        # the examples skipped (too short for their phrase under CTC) are counted in the parent too
+        assert with_workers.skipped == alone.skipped
+        # a run resumed after its third batch reads the rest of the epoch unchanged, with no stale batch
+        iterator = iter(with_workers.dataset(1))
+        next(iterator)  # an iterator left mid-epoch: the workers' batches ahead of it are waited out
+        del iterator
+        tail = _arrays(with_workers.dataset(1, skip=int(made[2]["position"].max()) + 1))
+        assert len(tail) == len(made) - 3
+        for a, b in zip(tail, made[3:]):
+            np.testing.assert_array_equal(a["landmarks"], b["landmarks"])
+            np.testing.assert_array_equal(a["position"], b["position"])
+    finally:
+        with_workers.close()
+
+
+def test_a_worker_that_fails_names_the_batch_and_shows_its_error(tiny_store):
+    batches = _batches(tiny_store, 2)
+    broken = batches.landmark_batch
+
+    def landmark_batch(epoch, start, *args, **kwargs):
+        if start == 16:
+            raise ValueError("sequence 16 is broken")
+        return broken(epoch, start, *args, **kwargs)
+    batches.landmark_batch = landmark_batch  # before the workers fork: they inherit it
+    try:
+        with pytest.raises(Exception, match="(?s)position 16 of epoch 0.*sequence 16 is broken"):
+            _arrays(batches.dataset(0))
+    finally:
+        batches.close()
+
+
+def test_a_killed_worker_is_a_clear_error_not_a_hang(tiny_store):
+    batches = _batches(tiny_store, 2)
+    try:
+        dataset = batches.dataset(0)  # the workers start here
+        for process in batches._batch_workers.processes:
+            os.kill(process.pid, signal.SIGKILL)
+            process.join()
+        with pytest.raises(Exception, match="input worker . stopped .exit code -9.*position 0 of epoch 0"):
+            _arrays(dataset)
+    finally:
+        batches.close()
+
+
+def test_input_workers_setting():
+    assert resolve_workers(0) == 0 and resolve_workers(3) == 3
+    assert 1 <= resolve_workers(-1) <= 8
+    with pytest.raises(ValueError, match="input_workers=-2"):
+        resolve_workers(-2)
