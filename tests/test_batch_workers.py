@@ -83,3 +83,24 @@ def test_input_workers_setting():
     assert 1 <= resolve_workers(-1) <= 8
     with pytest.raises(ValueError, match="input_workers=-2"):
         resolve_workers(-2)
+
+
+def test_batches_still_held_keep_their_memory_and_the_rest_is_made_in_process(tiny_store):
+    """The workers' batches are views of shared slots, written again only once nothing holds them: a
+    caller keeping every batch of two epochs (more than there are slots) still sees each as it was made."""
+    with_workers, alone = _batches(tiny_store, 2, batch_size=2), _batches(tiny_store, 0, batch_size=2)
+    try:
+        kept = [batch for epoch in (0, 1) for batch in with_workers.dataset(epoch)]  # tensors, held
+        slots = len(with_workers._batch_workers.free) + len(with_workers._batch_workers.lent)
+        assert len(kept) > slots  # so some were made in the training process
+        reference = [batch for epoch in (0, 1) for batch in alone.dataset(epoch)]
+        assert len(kept) == len(reference)
+        for a, b in zip(kept, reference):
+            np.testing.assert_array_equal(a["landmarks"].numpy(), b["landmarks"].numpy())
+            np.testing.assert_array_equal(a["position"].numpy(), b["position"].numpy())
+        assert with_workers._batch_workers.lent
+        del kept, a, b
+        with_workers._batch_workers._reclaim()
+        assert not with_workers._batch_workers.lent  # let go of: every slot is free again
+    finally:
+        with_workers.close()

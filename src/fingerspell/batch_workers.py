@@ -13,9 +13,13 @@ import json
 import mmap
 import multiprocessing
 import os
+import sys
 import traceback
 
 import numpy as np
+
+
+LENT_SLOTS = 8  # slots beyond the workers' own: batches handed out and still held downstream (prefetch)
 
 
 def resolve_workers(wanted: int) -> int:
@@ -30,7 +34,12 @@ def resolve_workers(wanted: int) -> int:
 
 class BatchWorkers:
     """`count` forked workers making `batches.landmark_batch(epoch, start)` for the starts asked of them,
-    in order, up to `2 * count` batches ahead of the one being read."""
+    in order, up to `2 * count + 1` batches ahead of the one being read.
+
+    The landmarks are handed to TensorFlow as views of their slot, not copies (a copy of a 28 MB batch took
+    a fifth of the training process's share of the CPU): TensorFlow keeps the view while a tensor of it
+    lives, so a slot is written again only once nothing but this object refers to its view. Where every slot
+    is still held (a caller keeping many batches), the training process makes the batch itself."""
 
     def __init__(self, batches, count: int):
         self.batches = batches
@@ -38,7 +47,7 @@ class BatchWorkers:
         frames = -(-batches.config.max_frames // frame_bucket) * frame_bucket  # the widest batch
         self.slot_shape = (batches.batch_size, frames, len(batches.store.header["landmarks"]), 3)
         self.slot_size = int(np.prod(self.slot_shape))
-        self.free = list(range(2 * count + 1))
+        self.free = list(range(2 * count + 1 + LENT_SLOTS))
         # anonymous shared memory, inherited by the forks (no /dev/shm file, which containers keep small)
         self.memory = mmap.mmap(-1, len(self.free) * self.slot_size * 4)
         context = multiprocessing.get_context("fork")
@@ -52,6 +61,8 @@ class BatchWorkers:
             self.pipes.append(parent)
             self.processes.append(process)
         self.pending = []  # (start, worker, slot) asked for, in order
+        self.lent = []  # (slot, the view of it handed out)
+        self.orders = {}  # epoch -> (order, factors), for batches made here
         self.stream = None  # (epoch, starts, index of the next start to ask for)
         self.submitted = 0
 
@@ -62,26 +73,40 @@ class BatchWorkers:
                 not self.pending or self.pending[0][0] != start:
             self._drain()
             self.stream = [epoch, starts, int(np.searchsorted(starts, start))]
+        self._reclaim()
         self._submit()
+        if not self.pending:  # no slot was free to ask for it: made here
+            self.stream[2] += 1
+            if epoch not in self.orders:
+                self.orders = {epoch: (self.batches.order(epoch), self.batches.resample_factors(epoch))}
+            return self.batches.landmark_batch(epoch, start, *self.orders[epoch])
         wanted, worker, slot = self.pending.pop(0)
         try:
             reply = json.loads(self.pipes[worker].recv_bytes())
         except (EOFError, OSError) as error:
             raise self._stopped(worker, epoch, wanted) from error
-        self.free.append(slot)
         if "error" in reply:
+            self.free.append(slot)
             raise RuntimeError(f"an input worker failed on the batch at position {wanted} of epoch {epoch}:\n"
                                f"{reply['error']}")
         skipped = self.batches.skipped
         skipped.too_long_for_ctc.update(map(tuple, reply["too_long_for_ctc"]))
         skipped.clipped_targets.update(map(tuple, reply["clipped_targets"]))
         shape = reply["shape"]
-        view = np.frombuffer(self.memory, np.float32, int(np.prod(shape)), slot * self.slot_size * 4)
+        view = np.frombuffer(self.memory, np.float32, int(np.prod(shape)), slot * self.slot_size * 4).reshape(shape)
+        self.lent.append((slot, view))
         labels = np.asarray(reply["labels"], np.int32).reshape(reply["labels_shape"])
-        # a copy: the slot is written again while TensorFlow may still hold what it was given
-        return (view.reshape(shape).copy(), np.asarray(reply["lengths"], np.int32), labels,
+        return (view, np.asarray(reply["lengths"], np.int32), labels,
                 np.asarray(reply["label_lengths"], np.int32), np.asarray(reply["index"], np.int64),
                 np.asarray(reply["position"], np.int64))
+
+    def _reclaim(self) -> None:
+        """Slots whose views nothing else holds any more (TensorFlow let go of them) are free again."""
+        held = []
+        for slot, view in self.lent:
+            # references: the tuple in self.lent, `view` here and getrefcount's argument
+            (held.append((slot, view)) if sys.getrefcount(view) > 3 else self.free.append(slot))
+        self.lent = held
 
     def _submit(self) -> None:
         epoch, starts, index = self.stream
