@@ -10,7 +10,10 @@ through `tf.data.Dataset.from_generator`, feature map and prefetch fixed at 2. E
 (from_generator changes malloc settings for the whole process), alternating, `--rounds` times; medians.
 No model runs: this is what a GPU could be fed at most.
 
-    python bench/pipeline.py [--store STORE] [--preset full] [--batches 20] [--rounds 3]
+    python bench/pipeline.py [--store STORE] [--preset full] [--batches 20] [--rounds 3] [--compare-to CHECKOUT]
+
+`--compare-to` also runs another checkout's `ours` (e.g. a `git worktree` of an earlier commit, with its
+own bench/pipeline.py) in the same loop, on the same store: `other_sequences_per_s`.
 
 Without --store a synthetic store (with the lips, as the full preset reads them) is made in --out.
 The last line of output is JSON with `sequences_per_s`, `host_features_sequences_per_s` and
@@ -76,6 +79,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20,
                         help="batches drawn before timing (the full preset compiles each batch length once)")
     parser.add_argument("--out", default="out/bench-pipeline")
+    parser.add_argument("--compare-to", metavar="CHECKOUT", help="another checkout whose `ours` runs in the same loop")
     parser.add_argument("--one", choices=VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -90,12 +94,17 @@ def main() -> None:
             synthesize(data, sequences=1500, signers=30, seed=7, workers=2, progress=False)
         if not (Path(store) / "header.json").is_file():
             prepare(data, store, workers=2, progress=False, lips=args.preset == "full")
-    runs = {which: [] for which in VARIANTS}
+    runs = {which: [] for which in VARIANTS + (("other",) if args.compare_to else ())}
     for _ in range(args.rounds):
-        for which in VARIANTS:
-            result = subprocess.run([sys.executable, __file__, "--one", which, "--store", store, "--preset",
-                                     args.preset, "--batches", str(args.batches), "--warmup", str(args.warmup)],
-                                    capture_output=True, text=True, check=True)
+        for which in runs:
+            script, env = __file__, dict(os.environ)
+            if which == "other":  # that checkout's bench and package
+                other = Path(args.compare_to).resolve()
+                script, env["PYTHONPATH"] = str(other / "bench" / "pipeline.py"), str(other / "src")
+            result = subprocess.run([sys.executable, script, "--one", "ours" if which == "other" else which,
+                                     "--store", str(Path(store).resolve()), "--preset", args.preset,
+                                     "--batches", str(args.batches), "--warmup", str(args.warmup)],
+                                    capture_output=True, text=True, check=True, env=env)
             runs[which].append(json.loads(result.stdout.strip().splitlines()[-1]))
     from fingerspell.config import preset
     ours, host, baseline = (statistics.median(r["sequences_per_s"] for r in runs[which]) for which in VARIANTS[::-1])
@@ -105,7 +114,10 @@ def main() -> None:
                       "rounds": args.rounds,
                       "features_in_step": preset("ctc", args.preset).features_in_step,
                       "sequences_per_s": ours, "host_features_sequences_per_s": host,
-                      "baseline_sequences_per_s": baseline, "ratio": round(ours / baseline, 2)}))
+                      "baseline_sequences_per_s": baseline, "ratio": round(ours / baseline, 2),
+                      **({"other": args.compare_to,
+                          "other_sequences_per_s": statistics.median(r["sequences_per_s"] for r in runs["other"])}
+                         if args.compare_to else {})}))
 
 
 if __name__ == "__main__":
