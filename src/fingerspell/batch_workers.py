@@ -43,9 +43,7 @@ class BatchWorkers:
 
     def __init__(self, batches, count: int):
         self.batches = batches
-        frame_bucket, _ = batches._buckets()
-        frames = -(-batches.config.max_frames // frame_bucket) * frame_bucket  # the widest batch
-        self.slot_shape = (batches.batch_size, frames, len(batches.store.header["landmarks"]), 3)
+        self.slot_shape = batches.largest_landmark_batch()
         self.slot_size = int(np.prod(self.slot_shape))
         self.free = list(range(2 * count + 1 + LENT_SLOTS))
         # anonymous shared memory, inherited by the forks (no /dev/shm file, which containers keep small)

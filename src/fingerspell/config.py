@@ -46,9 +46,9 @@ class RunConfig:
     # XLA-compile the training step; batches are then padded to fixed length buckets (frames to a multiple
     # of 32, characters of 8) so XLA compiles a few shapes, not one per batch, and CTC takes its dense path
     jit: bool = False
-    # XLA-compile the input pipeline's batch features (3x faster on a CPU; landmark batches are then padded to
-    # multiples of 32 frames, one compilation of about a second per length; the `full` preset's, whose runs
-    # are long enough to repay it and whose GPU would wait for the pipeline)
+    # XLA-compile the batch features, in the pipeline or the step (3x faster on a CPU; landmark batches are
+    # then padded to multiples of 32 frames, one compilation of about a second per length; the `full`
+    # preset's, whose runs are long enough to repay it)
     jit_features: bool = False
     # compute the features inside the compiled training and evaluation steps, on their device, not in the
     # input pipeline, whose batches then carry landmarks: on a GPU they cost next to nothing there and the

@@ -131,7 +131,7 @@ class Batches:
         lengths = np.array([len(k[0]) for k in kept], np.int32)
         label_lengths = np.array([len(k[1]) for k in kept], np.int32)
         points = len(self.store.header["landmarks"])
-        frame_bucket, label_bucket = self._buckets()
+        frame_bucket, label_bucket = self.buckets()
         # z too, though the features use none: a copy of whole rows cost a fifth of one of x and y alone
         shape = (len(kept), _round_up(lengths.max(initial=0), frame_bucket), points, 3)
         landmarks = np.empty(shape, np.float32) if out is None else out[:int(np.prod(shape))].reshape(shape)
@@ -199,12 +199,17 @@ class Batches:
             self._batch_workers.close()
         self._batch_workers = None
 
-    def _buckets(self) -> tuple[int, int]:
+    def buckets(self) -> tuple[int, int]:
         """What a batch's frames and characters are padded to multiples of: under XLA a few lengths, so that
         it compiles a few shapes, not one per batch."""
         config = self.config
         frames = FRAME_BUCKET if config.jit_features or (config.jit and self.training) else 1
         return frames, LABEL_BUCKET if config.jit and self.training else 1
+
+    def largest_landmark_batch(self) -> tuple[int, int, int, int]:
+        """The shape of the largest landmarks array `landmark_batch` returns."""
+        frames = _round_up(self.config.max_frames, self.buckets()[0])
+        return self.batch_size, frames, len(self.store.header["landmarks"]), 3
 
     def spec(self) -> dict:
         """The TensorSpecs of this data's batches (any batch size and length): compiled steps trace once."""
