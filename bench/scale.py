@@ -12,8 +12,8 @@ shape (a quick run of the whole path). Steps, in order, each timed and each reus
   Each of the two runs under a fresh intermediary process whose RUSAGE_CHILDREN holds only that step's
   processes, so the synth workers' memory is not counted as prepare's.
   3. train: `--steps` steps of the `full` preset from the store, in a subprocess: steps per second (after
-     the first 10, which trace) and memory (own, mapped store pages, peak) at step 20 and at the end, so a
-     leak shows.
+     the first 10, which trace) and memory (own, mapped store pages, shared, peak) of the training process
+     and of each input worker at step 20 and at the end, so a leak shows.
 Prints JSON.
 """
 from __future__ import annotations
@@ -35,14 +35,19 @@ def folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def memory_mb() -> dict:
-    """This process's memory: `anonymous` is its own (heap, tensors); `file` is store pages it has mapped
+def memory_mb(pid="self") -> dict:
+    """A process's memory: `anonymous` is its own (heap, tensors); `file` is store pages it has mapped
     and read, which the kernel drops under pressure (a 30 GB store read at random fills the page cache, so
-    the peak resident size says little about what training needs); `peak_resident` is both, at most."""
-    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    the peak resident size says little about what training needs); `shared` is shared memory it has touched
+    (the input workers' batch slots, the same pages in every process); `peak_resident` (this process only)
+    is all of them, at most."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    status = dict(line.split(":", 1) for line in lines if ":" in line)
     kb = lambda key: round(int(status[key].split()[0]) / 1024, 1) if key in status else None
-    return {"anonymous": kb("RssAnon"), "file": kb("RssFile"),
-            "peak_resident": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    memory = {"anonymous": kb("RssAnon"), "file": kb("RssFile"), "shared": kb("RssShmem")}
+    if pid == "self":
+        memory["peak_resident"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return memory
 
 
 def train_steps(store: str, steps: int) -> dict:
@@ -64,6 +69,9 @@ def train_steps(store: str, steps: int) -> dict:
             times.append(time.perf_counter())
             if step in (20, steps):
                 rss[f"memory_mb_at_step_{step}"] = memory_mb()
+                rss[f"input_workers_memory_mb_at_step_{step}"] = [
+                    memory_mb(pid) for pid in trainer.train_data.input_worker_pids()]
+        del iterator  # (a live iterator at interpreter exit can hang)
     timed = np.diff(times[9:])
     return {"steps": steps, "steps_per_s": round(1 / float(np.median(timed)), 4) if len(timed) else None,
             "median_step_s": round(float(np.median(timed)), 3) if len(timed) else None,

@@ -27,6 +27,7 @@ def _arrays(dataset) -> list[dict]:
 def test_workers_make_the_batches_the_training_process_makes_and_resume(tiny_store):
     with_workers, alone = _batches(tiny_store, 2), _batches(tiny_store, 0)
     try:
+        assert with_workers.input_worker_pids() == []  # started when the first dataset asks
         for epoch in (0, 1):
             made, reference = _arrays(with_workers.dataset(epoch)), _arrays(alone.dataset(epoch))
             assert len(made) == len(reference) >= 5
@@ -34,6 +35,7 @@ def test_workers_make_the_batches_the_training_process_makes_and_resume(tiny_sto
                 assert a.keys() == b.keys()
                 for key in a:
                     np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        assert len(with_workers.input_worker_pids()) == 2 and alone.input_worker_pids() == []
         # the examples skipped (too short for their phrase under CTC) are counted in the parent too
         assert with_workers.skipped == alone.skipped
         # a run resumed after its third batch reads the rest of the epoch unchanged, with no stale batch
@@ -47,6 +49,7 @@ def test_workers_make_the_batches_the_training_process_makes_and_resume(tiny_sto
             np.testing.assert_array_equal(a["position"], b["position"])
     finally:
         with_workers.close()
+    assert with_workers.input_worker_pids() == []
 
 
 def test_a_worker_that_fails_names_the_batch_and_shows_its_error(tiny_store):

@@ -193,6 +193,10 @@ class Batches:
             self._batch_workers = BatchWorkers(self, count) if count else False
         return self._batch_workers or None
 
+    def input_worker_pids(self) -> list[int]:
+        """The input worker processes running now (none before the first dataset asks, or without workers)."""
+        return [process.pid for process in self._batch_workers.processes] if self._batch_workers else []
+
     def close(self) -> None:
         """Stop the input workers, if any (they also end with the process)."""
         if self._batch_workers:
