@@ -48,8 +48,8 @@ def _changes_features(before, after, layout=LAYOUT):
 
 
 def test_time_resample_changes_length_by_the_factor():
-    assert len(aug.time_resample(_frames(100), 0.5)) == 50
-    assert len(aug.time_resample(_frames(100), 1.5)) == 150
+    assert len(_frames(100)[aug.resample_picks(100, 0.5)]) == 50
+    assert len(_frames(100)[aug.resample_picks(100, 1.5)]) == 150
 
 
 @pytest.mark.parametrize("count", [1, 2, 5, 100, 300])
@@ -66,9 +66,11 @@ def test_time_warp_is_non_uniform_and_takes_whole_frames():
     assert (steps == 0).any() and (steps >= 2).any()  # some frames shown twice, some skipped
     speed = np.convolve(steps, np.ones(30) / 30, "valid")
     assert speed.max() > 1.2 * speed.min()  # whole stretches faster or slower, not frame-level jitter
-    frames, config = _signed(), aug.AugmentConfig()
-    warped = aug.time_warp(frames, np.random.default_rng(0), config)
-    picks = aug.warp_picks(len(frames), np.random.default_rng(0), config.warp_max_speed, config.warp_knots)
+    frames, config = _signed(), dataclasses.replace(ALL_OFF, warp_probability=1.0)  # warping alone
+    warped = aug.augment(frames, LAYOUT, np.random.default_rng(0), config, resample_factor=1.0)
+    rng = np.random.default_rng(0)
+    rng.random()  # (augment's draw of whether to warp)
+    picks = aug.warp_picks(len(frames), rng, config.warp_max_speed, config.warp_knots)
     np.testing.assert_array_equal(warped, frames[picks])  # nearest frames: missing stays missing
 
 

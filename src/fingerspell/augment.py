@@ -9,7 +9,7 @@ a phrase, and MediaPipe losing fingers, frames or the whole body (Hands-only ext
 Each transform is switchable in `AugmentConfig`; all draw from the generator they are given, so a run
 is reproducible from its seed. Missing points stay missing and found points stay found (masks aside).
 `augment` copies a sequence once (the time transforms' one gather) and then changes that copy in place
-(`out=`): a copy of a whole sequence cost about as much as a transform.
+(`inplace=True`): a copy of a whole sequence cost about as much as a transform.
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class AugmentConfig:
 
 
 def draw_resample_factors(rng: np.random.Generator, count: int, config: AugmentConfig) -> np.ndarray:
-    """(count,) length factors for `time_resample`: 1.0 (left alone) or uniform in `resample_range`.
+    """(count,) length factors for `resample_picks`: 1.0 (left alone) or uniform in `resample_range`.
 
     Drawn for a whole epoch before batching, so that batches can be made of sequences of similar
     length *after* resampling; sorting by the stored length alone left a quarter of every batch padding."""
@@ -66,23 +66,10 @@ def draw_resample_factors(rng: np.random.Generator, count: int, config: AugmentC
 
 
 def resample_picks(length: int, factor: float) -> np.ndarray:
-    """The source frame of each frame of a sequence `length` long played `factor` times as long."""
+    """The source frame of each frame of a sequence `length` long played `factor` times as long (nearest
+    frame, so missing stays missing)."""
     count = max(1, int(round(length * factor)))
     return np.minimum((np.arange(count) / factor).astype(int), length - 1)
-
-
-def time_resample(frames: np.ndarray, factor: float) -> np.ndarray:
-    """Play the sequence `factor` times as long (nearest frame, so missing stays missing)."""
-    return frames[resample_picks(len(frames), factor)]
-
-
-def _into(frames: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """Where a transform writes: `out` (which may be `frames`: in place) holding `frames`, or a new copy."""
-    if out is None:
-        return frames.copy()
-    if out is not frames:
-        out[...] = frames
-    return out
 
 
 def warp_picks(count: int, rng: np.random.Generator, max_speed: float, knots: int) -> np.ndarray:
@@ -97,13 +84,8 @@ def warp_picks(count: int, rng: np.random.Generator, max_speed: float, knots: in
     return np.rint(position * (count - 1) / max(position[-1], 1e-9)).astype(int)
 
 
-def time_warp(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig) -> np.ndarray:
-    """The same length, speeding up and slowing down within (nearest frame, so missing stays missing)."""
-    return frames[warp_picks(len(frames), rng, config.warp_max_speed, config.warp_knots)]
-
-
 def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig,
-           out: np.ndarray | None = None) -> np.ndarray:
+           inplace: bool = False) -> np.ndarray:
     """Another camera: x and y scaled apart (aspect ratio), a small roll and shear, about the centre.
 
     Normalised x is divided by the image's width and y by its height, so the same signer filmed in another
@@ -111,7 +93,7 @@ def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig,
     drawn log-uniformly and split evenly between x and y, keeping the area (only the ratio matters)."""
     from .augment_kernels import camera_affine, seen_xy_mean
     frames = np.ascontiguousarray(frames)
-    out = _into(frames, out)  # (in place: the kernel reads each point before writing it)
+    out = frames if inplace else frames.copy()  # (in place: the kernel reads each point before writing it)
     flat = frames.reshape(-1, 3)
     center = seen_xy_mean(flat)
     ratio = np.exp(rng.uniform(*np.log(config.aspect_range)))
@@ -125,7 +107,7 @@ def camera(frames: np.ndarray, rng: np.random.Generator, config: AugmentConfig,
 
 
 def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
-                  config: AugmentConfig, out: np.ndarray | None = None) -> np.ndarray:
+                  config: AugmentConfig, inplace: bool = False) -> np.ndarray:
     """Each hand turned in 3-D about its wrist by its own yaw, pitch and roll, for the whole sequence.
 
     Signers hold the wrist at different angles and cameras see them from different heights; the features
@@ -134,9 +116,8 @@ def hand_rotation(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gene
     stretch `camera` adds anyway. The arm's pose points on the hand (pinky, index, thumb) turn with it
     about the pose wrist; pose z is too noisy to turn into x and y, so their offsets are taken as flat."""
     from .augment_kernels import rotate_hand
-    frames = np.ascontiguousarray(frames)
-    out = _into(frames, out)
-    frames = out  # each hand reads what the other left (they share no point)
+    out = np.ascontiguousarray(frames)
+    out = out if inplace else out.copy()  # each hand reads what the other left (they share no point)
     limits = np.asarray(config.hand_rotation_degrees)
     for hand, arm in ((layout.left_hand, layout.left_arm), (layout.right_hand, layout.right_arm)):
         yaw, pitch, roll = rng.uniform(-limits, limits)
@@ -167,10 +148,11 @@ def _reshape_hand_into(frames, out, hand, scales, bends) -> None:
 
 
 def handshape(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
-              config: AugmentConfig, out: np.ndarray | None = None) -> np.ndarray:
+              config: AugmentConfig, inplace: bool = False) -> np.ndarray:
     """Each hand given other finger proportions and habitual joint angles for the whole sequence, as
     another signer's hand: bone lengths scaled and joints bent a little, per finger."""
-    out = _into(np.ascontiguousarray(frames), out)
+    out = np.ascontiguousarray(frames)
+    out = out if inplace else out.copy()
     for hand in (layout.left_hand, layout.right_hand):
         scales = rng.uniform(*config.bone_scale_range, (len(FINGERS), 3))
         bends = np.radians(rng.uniform(-config.bend_degrees, config.bend_degrees, (len(FINGERS), 3)))
@@ -178,17 +160,17 @@ def handshape(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generato
     return out
 
 
-def pose_drop(frames: np.ndarray, layout: FeatureLayout, out: np.ndarray | None = None) -> np.ndarray:
+def pose_drop(frames: np.ndarray, layout: FeatureLayout, inplace: bool = False) -> np.ndarray:
     """Arms and lips missing in every frame, as from MediaPipe Hands (no pose or face model) extraction."""
-    out = _into(frames, out)
+    out = frames if inplace else frames.copy()
     out[:, list(layout.left_arm + layout.right_arm + layout.lips)] = np.nan
     return out
 
 
 def finger_dropout(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
-                   out: np.ndarray | None = None) -> np.ndarray:
+                   inplace: bool = False) -> np.ndarray:
     """Hide one finger of both hands over a random span, as when MediaPipe loses an occluded finger."""
-    out = _into(frames, out)
+    out = frames if inplace else frames.copy()
     finger = FINGERS[rng.integers(len(FINGERS))]
     start = rng.integers(len(frames))
     stop = min(len(frames), start + rng.integers(1, max(2, len(frames) // 2)))
@@ -198,9 +180,9 @@ def finger_dropout(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Gen
 
 
 def time_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float,
-              out: np.ndarray | None = None) -> np.ndarray:
+              inplace: bool = False) -> np.ndarray:
     """Hide every landmark over one span of up to `fraction` of the frames."""
-    out = _into(frames, out)
+    out = frames if inplace else frames.copy()
     width = rng.integers(1, max(1, int(len(frames) * fraction)) + 1)  # applied means at least one frame
     start = rng.integers(0, max(1, len(frames) - width + 1))
     out[start:start + width] = np.nan
@@ -208,9 +190,9 @@ def time_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float,
 
 
 def landmark_mask(frames: np.ndarray, rng: np.random.Generator, fraction: float,
-                  out: np.ndarray | None = None) -> np.ndarray:
+                  inplace: bool = False) -> np.ndarray:
     """Hide random single landmarks in random frames."""
-    out = _into(frames, out)
+    out = frames if inplace else frames.copy()
     out[rng.random(frames.shape[:2], dtype=np.float32) < fraction] = np.nan
     return out
 
@@ -232,19 +214,19 @@ def augment(frames: np.ndarray, layout: FeatureLayout, rng: np.random.Generator,
     frames = np.asarray(frames, np.float32)
     out = frames.copy() if picks is None else frames[picks]  # the one copy: resampling and warping as one gather
     if rng.random() < config.handshape_probability:
-        handshape(out, layout, rng, config, out=out)
+        handshape(out, layout, rng, config, inplace=True)
     if rng.random() < config.hand_rotation_probability:
-        hand_rotation(out, layout, rng, config, out=out)
+        hand_rotation(out, layout, rng, config, inplace=True)
     if rng.random() < config.camera_probability:
-        camera(out, rng, config, out=out)
+        camera(out, rng, config, inplace=True)
     if rng.random() < config.pose_drop_probability:
-        pose_drop(out, layout, out=out)
+        pose_drop(out, layout, inplace=True)
     if rng.random() < config.finger_dropout_probability:
-        finger_dropout(out, layout, rng, out=out)
+        finger_dropout(out, layout, rng, inplace=True)
     if rng.random() < config.time_mask_probability:
-        time_mask(out, rng, config.time_mask_fraction, out=out)
+        time_mask(out, rng, config.time_mask_fraction, inplace=True)
     if rng.random() < config.landmark_mask_probability:
-        landmark_mask(out, rng, config.landmark_mask_fraction, out=out)
+        landmark_mask(out, rng, config.landmark_mask_fraction, inplace=True)
     return out
 
 

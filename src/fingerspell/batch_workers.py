@@ -3,9 +3,10 @@
 One Python thread reads and augments about 2,000 sequences a second however many cores the machine has
 (the interpreter lock), and a GPU training the full model wants more. Each worker is a fork of the
 training process, made when the first dataset asks (it sees the `Batches` as it was then): it inherits
-the store's memory map and the config, and makes whole batches with the same `Batches.landmark_batch`, so a
-batch is the same whichever process makes it. Its landmarks go into a slot of memory shared with the parent; the small
-parts (lengths, labels, indices, positions, the examples it skipped) come back as JSON. Nothing is pickled.
+the store's memory map and the config, and makes whole batches with the same `Batches.landmark_batch`, so
+a batch is the same whichever process makes it. Its landmarks go into a slot of memory shared with the
+parent; the small parts (lengths, labels, indices, positions, the examples it skipped) come back as JSON.
+Nothing is pickled.
 """
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ class BatchWorkers:
 
     The landmarks are handed to TensorFlow as views of their slot, not copies (copying each 28 MB batch out
     held the bench at 2,461 sequences/s against 3,131 with views, 2 cores): TensorFlow keeps the view while
-    a tensor of it lives, so a slot is written again only once nothing but this object refers to its view. Where every slot
-    is still held (a caller keeping many batches), the training process makes the batch itself."""
+    a tensor of it lives, so a slot is written again only once nothing but this object refers to its view.
+    Where every slot is still held (a caller keeping many batches), the training process makes the batch."""
 
     def __init__(self, batches, count: int):
         self.batches = batches
@@ -60,7 +61,6 @@ class BatchWorkers:
             self.processes.append(process)
         self.pending = []  # (start, worker, slot) asked for, in order
         self.lent = []  # (slot, the view of it handed out)
-        self.orders = {}  # epoch -> (order, factors), for batches made here
         self.stream = None  # (epoch, starts, index of the next start to ask for)
         self.submitted = 0
 
@@ -75,9 +75,7 @@ class BatchWorkers:
         self._submit()
         if not self.pending:  # no slot was free to ask for it: made here
             self.stream[2] += 1
-            if epoch not in self.orders:
-                self.orders = {epoch: (self.batches.order(epoch), self.batches.resample_factors(epoch))}
-            return self.batches.landmark_batch(epoch, start, *self.orders[epoch])
+            return self.batches.landmark_batch(epoch, start)
         wanted, worker, slot = self.pending.pop(0)
         try:
             reply = json.loads(self.pipes[worker].recv_bytes())
@@ -91,7 +89,7 @@ class BatchWorkers:
         skipped.too_long_for_ctc.update(map(tuple, reply["too_long_for_ctc"]))
         skipped.clipped_targets.update(map(tuple, reply["clipped_targets"]))
         shape = reply["shape"]
-        view = np.frombuffer(self.memory, np.float32, int(np.prod(shape)), slot * self.slot_size * 4).reshape(shape)
+        view = _slot(self.memory, self.slot_size, slot)[:int(np.prod(shape))].reshape(shape)
         self.lent.append((slot, view))
         labels = np.asarray(reply["labels"], np.int32).reshape(reply["labels_shape"])
         return (view, np.asarray(reply["lengths"], np.int32), labels,
@@ -103,7 +101,10 @@ class BatchWorkers:
         held = []
         for slot, view in self.lent:
             # references: the tuple in self.lent, `view` here and getrefcount's argument
-            (held.append((slot, view)) if sys.getrefcount(view) > 3 else self.free.append(slot))
+            if sys.getrefcount(view) > 3:
+                held.append((slot, view))
+            else:
+                self.free.append(slot)
         self.lent = held
 
     def _submit(self) -> None:
@@ -149,19 +150,16 @@ def _serve(batches, pipe, memory, slot_shape) -> None:
     """A worker: (epoch, start, slot) in, the batch into the slot and its small parts out, until the pipe
     closes."""
     slot_size = int(np.prod(slot_shape))
-    orders = {}
     while True:
         try:
             epoch, start, slot = json.loads(pipe.recv_bytes())
         except (EOFError, OSError):
             return
         try:
-            if epoch not in orders:
-                orders = {epoch: (batches.order(epoch), batches.resample_factors(epoch))}
             batches.skipped.too_long_for_ctc.clear()
             batches.skipped.clipped_targets.clear()
             landmarks, lengths, labels, label_lengths, index, position = batches.landmark_batch(
-                epoch, start, *orders[epoch], out=np.frombuffer(memory, np.float32, slot_size, slot * slot_size * 4))
+                epoch, start, out=_slot(memory, slot_size, slot))
             reply = {"shape": landmarks.shape, "lengths": lengths.tolist(), "labels": labels.reshape(-1).tolist(),
                      "labels_shape": labels.shape,
                      "label_lengths": label_lengths.tolist(), "index": index.tolist(),
@@ -171,3 +169,8 @@ def _serve(batches, pipe, memory, slot_shape) -> None:
         except Exception:  # the parent raises it, naming the batch
             reply = {"error": traceback.format_exc()}
         pipe.send_bytes(json.dumps(reply).encode())
+
+
+def _slot(memory, slot_size: int, slot: int) -> np.ndarray:
+    """Slot `slot` of the shared memory, as a flat float32 array (a view, not a copy)."""
+    return np.frombuffer(memory, np.float32, slot_size, slot * slot_size * 4)

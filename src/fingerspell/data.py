@@ -62,6 +62,7 @@ class Batches:
         self.label_pad = PAD_TOKEN if config.model == "seq2seq" else 0  # what pads a batch's labels
         self._compiled_features = None  # batch_features XLA-compiled (jit_features), made on first use
         self._batch_workers = None  # batch_workers.BatchWorkers, False for none, once the first dataset asks
+        self._plan = None  # (epoch, order, resample factors) of the epoch last asked for
 
     def resample_factors(self, epoch: int) -> np.ndarray:
         """(len(store),) each sequence's time-resampling factor this epoch (augmentation's first step)."""
@@ -80,6 +81,14 @@ class Batches:
         buckets = [sorted(shuffled[i:i + size], key=lambda k: length[k]) for i in range(0, len(shuffled), size)]
         batches = [b[i:i + self.batch_size] for b in buckets for i in range(0, len(b), self.batch_size)]
         return np.concatenate([batches[i] for i in rng.permutation(len(batches))]) if batches else shuffled
+
+    def epoch_plan(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        """(order, resample factors) of an epoch, kept for the epoch last asked for: every batch of an epoch
+        needs them, in whichever process makes it."""
+        plan = self._plan
+        if plan is None or plan[0] != epoch:
+            plan = self._plan = (epoch, self.order(epoch), self.resample_factors(epoch))
+        return plan[1], plan[2]
 
     def example(self, epoch: int, position: int, index: int, resample_factor: float | None = None):
         """(landmarks, labels, keep) of the example at `position` of the epoch's order; keep is False for a
@@ -116,12 +125,13 @@ class Batches:
             if keep:
                 yield frames, labels, np.int64(index)
 
-    def landmark_batch(self, epoch: int, start: int, order: np.ndarray, factors: np.ndarray, out=None):
-        """The examples at positions start .. start + batch size of the epoch's `order`, the kept ones, padded:
+    def landmark_batch(self, epoch: int, start: int, out=None):
+        """The examples at positions start .. start + batch size of the epoch's order, the kept ones, padded:
         landmarks (B, T, P, 3) (NaN past each length: "not detected", which the features ignore), lengths,
         labels (B, L), label lengths, store indices and positions. Training's augmentation is per example,
         seeded by (seed, epoch, position), so a batch is the same whichever process or thread makes it.
         `out`: a flat float32 buffer to hold the landmarks (an input worker's shared slot)."""
+        order, factors = self.epoch_plan(epoch)
         kept = []
         for position in range(start, min(start + self.batch_size, len(order))):
             index = int(order[position])
@@ -155,7 +165,7 @@ class Batches:
         (Not `from_generator`: its op sets malloc's trim threshold to 128 kB for the whole process, which
         doubled our training step on CPU.)"""
         points = len(self.store.header["landmarks"])
-        order, factors = self.order(epoch), self.resample_factors(epoch)
+        order, _ = self.epoch_plan(epoch)
         first = -(-skip // self.batch_size) * self.batch_size  # batches start at multiples of the batch size
         starts = np.arange(first, len(order), self.batch_size, dtype=np.int64)
 
@@ -164,7 +174,7 @@ class Batches:
         def make(at):
             if workers:
                 return workers.get(epoch, starts, int(at))
-            return self.landmark_batch(epoch, int(at), order, factors)
+            return self.landmark_batch(epoch, int(at))
 
         def read(start):
             batch = tf.numpy_function(make, [start],
