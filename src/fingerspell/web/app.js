@@ -185,10 +185,12 @@ const hasHand = (frame) => !Number.isNaN(frame[PARTS.left_hand[0] * 3]) ||
 
 // A phrase runs from the first frame with a hand to the last one; frames without a hand inside it stay
 // (the model was trained on such gaps), those after its last hand are dropped when it ends.
-async function addFrame(frame, now) {
+// `missed`: frames the camera showed before this one that the page had no time to read.
+async function addFrame(frame, now, missed) {
+  if (state.current) state.current.dropped += missed;  // kept per phrase: holes in it read worse
   if (hasHand(frame)) {
     state.lastHand = now;
-    if (!state.current) state.current = { frames: [], gap: [] };
+    if (!state.current) state.current = { frames: [], gap: [], dropped: 0 };
     const phrase = state.current;
     phrase.frames.push(...phrase.gap, frame);
     phrase.gap = [];
@@ -290,9 +292,9 @@ function loop(video, detectors) {
   const onFrame = async (now, meta) => {
     video.requestVideoFrameCallback(onFrame);
     if (busy) return;  // counted below, as a gap in the presented frames
-    if (lastPresented !== null && meta.presentedFrames > lastPresented + 1) {
-      state.dropped += meta.presentedFrames - lastPresented - 1;  // frames the compositor never gave us
-    }
+    // frames shown while the page was busy (or never handed to it): not read
+    const missed = lastPresented === null ? 0 : Math.max(0, meta.presentedFrames - lastPresented - 1);
+    state.dropped += missed;
     lastPresented = meta.presentedFrames;
     busy = true;
     try {
@@ -301,7 +303,7 @@ function loop(video, detectors) {
       state.processed += 1;
       // the latest frames read: camera time (s) and whether a hand was seen, for inspection
       state.frameLog = [...state.frameLog.slice(-299), [meta.mediaTime, hasHand(frame)]];
-      await addFrame(frame, now);  // the frame's presentation time: slow processing does not end a phrase
+      await addFrame(frame, now, missed);  // the frame's presentation time: slow processing does not end a phrase
       draw(image, frame);
       trackFps(performance.now());
       say("assets", null);
