@@ -66,7 +66,7 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
     try:
         assert live.state("s.cpuInference")  # headless Chromium's WebGL is software: MediaPipe on the CPU
         live.wait("s.phrases.length >= 1")
-        phrase = live.state("({frames: s.phrases[0].frames, text: s.phrases[0].text, outputs: s.phrases[0].outputs,"
+        phrase = live.state("({frames: s.phrases[0].frames.map((f) => Array.from(f)), text: s.phrases[0].text, outputs: s.phrases[0].outputs,"
                             " dropped: s.phrases[0].dropped, line: document.querySelector('#lines li').textContent,"
                             " timings: s.timings, log: s.frameLog, all_dropped: s.dropped})")
         # the page's model on a synthetic phrase with lost hands, given as the page's own frames
@@ -124,3 +124,23 @@ def test_page_says_what_is_wrong_and_recovers_when_the_cause_goes_away(tmp_path)
         assert "No camera found" in nocamera.page.text_content("#message")
     finally:
         nocamera.close()
+
+
+def test_holistic_workers_read_frames_at_once_and_the_page_keeps_the_order_shown(tmp_path):
+    """A camera at 25 frames/s, faster than the page: two Holistic workers both read frames, and the frames
+    read join in the order the camera showed them, though a frame without a hand also waits for Hands."""
+    chromium()
+    video = shared("hands/gesture_recognizer_android_androidTest_test_video.mp4")
+    camera = write_y4m(video, tmp_path / "fast.y4m", start=0, frames=50, fps=25, width=640, blank_after=10)
+    live = LivePage(None, camera, query="?workers=2")
+    try:
+        live.wait("s.detectors && s.detectors.holistic.length === 2 && s.processed >= 30")
+        calls = live.state("s.detectors.holistic.map((d) => d.calls)")
+        log, processed, dropped = live.state("[s.frameLog, s.processed, s.dropped]")
+    finally:
+        live.close()
+    assert min(calls) >= 5 and sum(calls) >= processed, calls
+    times = [t for t, _ in log]
+    assert len(times) == processed and all(b > a for a, b in zip(times, times[1:])), times
+    assert dropped > 0  # the camera is faster than the page: frames are missed, not queued
+    assert any(hand for _, hand in log) and not all(hand for _, hand in log)  # Hands was asked too

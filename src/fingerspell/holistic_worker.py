@@ -60,6 +60,21 @@ def to_array(landmarks, count):
     return np.array([[p.x, p.y, p.z] for p in landmarks.landmark], np.float32)
 
 
+def landmarks_of(rgb, holistic, hands):
+    """One frame's (543, 3) landmarks: Holistic's, and Hands' where Holistic found no hand."""
+    result = holistic.process(rgb)
+    frame = np.concatenate([to_array(result.face_landmarks, 468), to_array(result.left_hand_landmarks, 21),
+                            to_array(result.pose_landmarks, 33), to_array(result.right_hand_landmarks, 21)])
+    if result.left_hand_landmarks is None and result.right_hand_landmarks is None:
+        found = hands.process(rgb)
+        for landmarks, handedness in zip(found.multi_hand_landmarks or [], found.multi_handedness or []):
+            # Hands labels assume a mirrored (selfie) image; for a plain camera image "Left" is the
+            # person's right hand, which is Holistic's right_hand.
+            start = RIGHT if handedness.classification[0].label == "Left" else LEFT
+            frame[start:start + 21] = to_array(landmarks, 21)
+    return frame
+
+
 def extract(path, holistic, hands):
     rows = []
     frames_of.corrupt = 0
@@ -67,17 +82,7 @@ def extract(path, holistic, hands):
         if not rows:
             say(input=extract.index, total=total)
             extract.size = rgb.shape[1], rgb.shape[0]
-        result = holistic.process(rgb)
-        frame = np.concatenate([to_array(result.face_landmarks, 468), to_array(result.left_hand_landmarks, 21),
-                                to_array(result.pose_landmarks, 33), to_array(result.right_hand_landmarks, 21)])
-        if result.left_hand_landmarks is None and result.right_hand_landmarks is None:
-            found = hands.process(rgb)
-            for landmarks, handedness in zip(found.multi_hand_landmarks or [], found.multi_handedness or []):
-                # Hands labels assume a mirrored (selfie) image; for a plain camera image "Left" is the
-                # person's right hand, which is Holistic's right_hand.
-                start = RIGHT if handedness.classification[0].label == "Left" else LEFT
-                frame[start:start + 21] = to_array(landmarks, 21)
-        rows.append(frame)
+        rows.append(landmarks_of(rgb, holistic, hands))
         if len(rows) % 25 == 0:
             say(input=extract.index, done=len(rows))
     if not rows:

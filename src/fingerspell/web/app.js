@@ -4,7 +4,6 @@
 
 // The Kaggle layout: face 468, left hand 21, pose 33, right hand 21 (fingerspell/landmarks.py).
 const PARTS = { face: [0, 468], left_hand: [468, 21], pose: [489, 33], right_hand: [522, 21] };
-const LANDMARKS = 543;
 const PHRASE_END_MS = 1000;       // no hand for this long ends a phrase
 const RETRY_MS = 2000;            // camera and model problems are retried: the page recovers by itself
 const KEEP_PHRASES = 5;           // finished phrases kept (with their frames) for inspection
@@ -35,13 +34,6 @@ const state = window.fingerspell = {
 };
 
 const $ = (id) => document.getElementById(id);
-
-// milliseconds per stage, as a running mean (state.timings): where a frame's time goes
-function timing(stage, started) {
-  const t = (state.timings[stage] ||= { calls: 0, ms: 0 });
-  t.calls += 1;
-  t.ms += (performance.now() - started - t.ms) / t.calls;
-}
 
 function say(kind, text) {
   if (text) state.messages[kind] = text; else delete state.messages[kind];
@@ -102,7 +94,7 @@ async function read(frames) {
   const feeds = { [model.session.inputNames[0]]: new ort.Tensor("float32", data, [frames.length, width]) };
   const started = performance.now();
   const result = (await model.session.run(feeds))[model.session.outputNames[0]];
-  timing("model", started);
+  timing("model", performance.now() - started);
   state.modelRuns += 1;
   const rows = result.dims[0], size = result.dims[1], values = result.data;
   let text = "";
@@ -117,33 +109,60 @@ async function read(frames) {
 
 // ---------------------------------------------------------------- landmarks
 
-async function makeDetectors() {
-  const holistic = new Holistic({ locateFile: (file) => `/vendor/holistic/${file}` });
-  // the Python extractor's options (holistic_worker.py): model_complexity 1, defaults otherwise
-  holistic.setOptions({ modelComplexity: 1, smoothLandmarks: true, enableSegmentation: false,
-                        refineFaceLandmarks: false, minDetectionConfidence: 0.5, minTrackingConfidence: 0.5,
-                        selfieMode: false, useCpuInference: CPU_INFERENCE });
-  const frame = $("hands");  // Hands lives in its own document: the two solutions share global names
-  if (!frame.contentWindow.startHands) await new Promise((resolve) => frame.addEventListener("load", resolve));
-  if (!frame.contentWindow.startHands) throw new Error("hands.html did not load");
-  await Promise.all([holistic.initialize(), frame.contentWindow.startHands(CPU_INFERENCE)]);
-  const detectors = { holistic, hands: frame.contentWindow, grab: document.createElement("canvas") };
-  // one blank image through both first: their slow first call is not the camera's first frame
-  const blank = detectors.grab;
-  blank.width = 64; blank.height = 64;
-  blank.getContext("2d").fillRect(0, 0, 64, 64);
-  await landmarksOf(blank, detectors);
-  return detectors;
+// MediaPipe's WebAssembly runs on one thread and Holistic is most of a frame's time (140 ms on 2 cores),
+// so several Holistic workers (detector.js) read frames at once, each taking the camera's next frame when
+// it is free; Hands, asked where Holistic found no hand, has a worker of its own. ?workers=N sets how many
+// Holistic workers: by default one per core, at most 4.
+const HOLISTIC_WORKERS = Math.max(1, Math.floor(Number(params.get("workers"))) ||
+                                     Math.min(4, navigator.hardwareConcurrency || 1));
+
+class Detector {
+  constructor(solution) {
+    this.worker = new Worker(`/detector.js?solution=${solution}&cpu=${CPU_INFERENCE ? 1 : 0}`);
+    this.pending = new Map();
+    this.calls = 0;
+    this.ready = new Promise((resolve, reject) => {
+      const fail = (error) => {
+        this.failed = error;  // a worker that stopped takes no more frames
+        reject(error);
+        for (const call of this.pending.values()) call.reject(error);
+        this.pending.clear();
+      };
+      this.worker.onerror = (event) => fail(new Error(`${solution}: ${event.message}`));
+      this.worker.onmessage = ({ data }) => {
+        if (data.ready) return resolve();
+        if (data.id === undefined) return fail(new Error(`${solution}: ${data.error}`));
+        const call = this.pending.get(data.id);
+        this.pending.delete(data.id);
+        if (data.error) call.reject(new Error(`${solution}: ${data.error}`)); else call.resolve(data);
+      };
+    });
+  }
+
+  get busy() { return this.failed !== undefined || this.pending.size > 0; }
+
+  // an image -> {frame: 543 * 3 landmarks (Float32Array, NaN where none), ms: the solution's time}
+  detect(image) {
+    const id = this.calls++;
+    const reply = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    createImageBitmap(image).then((bitmap) => this.worker.postMessage({ id, image: bitmap }, [bitmap]),
+                                  (error) => this.pending.get(id)?.reject(error));
+    return reply;
+  }
 }
 
-function put(frame, part, landmarks) {
-  if (!landmarks) return;
-  const [start, count] = PARTS[part];
-  for (let i = 0; i < count && i < landmarks.length; i++) {
-    frame[(start + i) * 3] = landmarks[i].x;
-    frame[(start + i) * 3 + 1] = landmarks[i].y;
-    frame[(start + i) * 3 + 2] = landmarks[i].z;
+// Holistic's first worker and Hands' start first, so that the camera's first frame is read as soon as they
+// can; the other Holistic workers start after them and join when ready.
+async function makeDetectors() {
+  const detectors = { holistic: [new Detector("holistic")], hands: new Detector("hands") };
+  await Promise.all([detectors.holistic[0].ready, detectors.hands.ready]);  // each warmed up on a blank image
+  for (let i = 1; i < HOLISTIC_WORKERS; i++) {
+    const more = new Detector("holistic");
+    // not fatal: the page reads with the workers it has, fewer frames a second
+    more.ready.then(() => detectors.holistic.push(more), (error) => console.warn("a Holistic worker failed", error));
   }
+  state.detectors = detectors;  // for inspection: the frames each worker read are its `calls`
+  return detectors;
 }
 
 // the camera's current image, grabbed once so that Holistic and Hands see the same pixels
@@ -153,28 +172,27 @@ function grab(video, canvas) {
   return canvas;
 }
 
-async function landmarksOf(image, detectors) {
-  const frame = new Array(LANDMARKS * 3).fill(NaN);
-  let found = false;
-  detectors.holistic.onResults((r) => {
-    put(frame, "face", r.faceLandmarks); put(frame, "left_hand", r.leftHandLandmarks);
-    put(frame, "pose", r.poseLandmarks); put(frame, "right_hand", r.rightHandLandmarks);
-    found = Boolean(r.leftHandLandmarks || r.rightHandLandmarks);
-  });
-  let started = performance.now();
-  await detectors.holistic.send({ image });
-  timing("holistic", started);
-  if (!found) {
-    started = performance.now();
-    const target = detectors.hands.document.getElementById("image");
-    target.width = image.width; target.height = image.height;
-    target.getContext("2d").drawImage(image, 0, 0);
-    for (const hand of await detectors.hands.detectHands()) {
-      // Hands' labels assume a mirrored image; on the camera's own image "Left" is the person's right hand
-      put(frame, hand.label === "Left" ? "right_hand" : "left_hand", hand.landmarks);
+// milliseconds per stage, as a running mean (state.timings): where a frame's time goes
+function timing(stage, ms) {
+  const t = (state.timings[stage] ||= { calls: 0, ms: 0 });
+  t.calls += 1;
+  t.ms += (ms - t.ms) / t.calls;
+}
+
+// Holistic's landmarks (`holistic`: its reply), then Hands' where Holistic found no hand, as `fingerspell extract`
+async function landmarksOf(image, holistic, hands) {
+  const started = performance.now();
+  const { frame, ms } = await holistic;
+  timing("holistic", ms);
+  if (!hasHand(frame)) {
+    const found = await hands.detect(image);
+    timing("hands", found.ms);
+    for (const part of ["left_hand", "right_hand"]) {
+      const [start, count] = PARTS[part];
+      frame.set(found.frame.subarray(start * 3, (start + count) * 3), start * 3);
     }
-    timing("hands", started);
   }
+  timing("landmarks", performance.now() - started);  // both, with the trips to the workers
   return frame;
 }
 
@@ -287,41 +305,52 @@ function trackFps(now) {
   $("fps").textContent = `${state.fps.toFixed(1)} frames/s, MediaPipe on ${CPU_INFERENCE ? "CPU" : "GPU"}`;
 }
 
+// Each frame the camera shows goes to a free Holistic worker; when none is free it is missed, as a live
+// reader must. (Grabbing every frame, so that a worker set free could take the newest at once, measured no
+// faster: on 2 cores the workers already take all the CPU there is.)
 function loop(video, detectors) {
-  let busy = false, lastPresented = null;
-  const onFrame = async (now, meta) => {
+  let lastPresented = null, inOrder = Promise.resolve();
+  const spare = [];  // canvases whose frames are drawn, for the next grabs
+  const onFrame = (now, meta) => {
     video.requestVideoFrameCallback(onFrame);
-    if (busy) return;  // counted below, as a gap in the presented frames
+    const holistic = detectors.holistic.find((detector) => !detector.busy);
+    // Hands reads only frames where Holistic found no hand but is slower than the workers together: when
+    // no hand is in view, frames wait for it rather than pile up behind it
+    if (!holistic || detectors.hands.pending.size >= detectors.holistic.length) return;  // counted below
     // frames shown while the page was busy (or never handed to it): not read
     const missed = lastPresented === null ? 0 : Math.max(0, meta.presentedFrames - lastPresented - 1);
     state.dropped += missed;
     lastPresented = meta.presentedFrames;
-    busy = true;
-    try {
-      const image = grab(video, detectors.grab);
-      const frame = await landmarksOf(image, detectors);
-      state.processed += 1;
-      // the latest frames read: camera time (s) and whether a hand was seen, for inspection
-      state.frameLog = [...state.frameLog.slice(-299), [meta.mediaTime, hasHand(frame)]];
-      await addFrame(frame, now, missed);  // the frame's presentation time: slow processing does not end a phrase
-      draw(image, frame);
-      trackFps(performance.now());
-      say("assets", null);
-    } catch (error) {
-      say("assets", `Processing failed: ${error.message}`);
-    } finally {
-      busy = false;
-    }
+    const image = grab(video, spare.pop() || document.createElement("canvas"));  // kept until drawn
+    const reading = landmarksOf(image, holistic.detect(image), detectors.hands);
+    reading.catch(() => {});  // handled in order below
+    // frames join the phrase, are drawn and counted in the order they were shown, whichever worker ends first
+    inOrder = inOrder.then(async () => {
+      try {
+        const frame = await reading;
+        state.processed += 1;
+        // the latest frames read: camera time (s) and whether a hand was seen, for inspection
+        state.frameLog = [...state.frameLog.slice(-299), [meta.mediaTime, hasHand(frame)]];
+        await addFrame(frame, now, missed);  // the frame's presentation time: slow processing does not end a phrase
+        draw(image, frame);
+        trackFps(performance.now());
+        say("assets", null);
+      } catch (error) {
+        say("assets", `Processing failed: ${error.message}`);
+      } finally {
+        spare.push(image);
+      }
+    });
   };
   video.requestVideoFrameCallback(onFrame);
 }
 
 async function main() {
-  if (typeof Holistic === "undefined" || typeof ort === "undefined") {
-    return say("assets", "The page's MediaPipe or onnxruntime files did not load: run `fingerspell setup-web`.");
+  if (typeof ort === "undefined") {
+    return say("assets", "The page's onnxruntime files did not load: run `fingerspell setup-web`.");
   }
   ort.env.wasm.wasmPaths = "/vendor/ort/";
-  ort.env.wasm.numThreads = 1;  // no cross-origin isolation needed; MediaPipe takes the other core
+  ort.env.wasm.numThreads = 1;  // no cross-origin isolation needed; MediaPipe's workers take the other cores
   let detectors;
   try {
     [detectors] = await Promise.all([makeDetectors(), loadModel()]);
