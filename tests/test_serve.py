@@ -194,3 +194,17 @@ def test_model_status_is_reworked_only_when_the_model_files_change(tmp_path, mon
     assert not first["ok"] and second == first and len(calls) == 1
     (export / "model.tflite").write_bytes(b"still not a flatbuffer, but another one")
     assert not source.status()["ok"] and len(calls) == 2
+
+
+def test_the_page_and_its_workers_use_the_layout_of_landmarks_py():
+    """web/layout.js (the page's and the workers' one copy of the frame layout) says what landmarks.py says."""
+    import re
+    from fingerspell.landmarks import NUM_LANDMARKS, PART_OFFSET, PARTS
+    from fingerspell.serve import PAGE
+    text = (PAGE / "layout.js").read_text()
+    parts = {name: (int(start), int(count))
+             for name, start, count in re.findall(r"(\w+): \[(\d+), (\d+)\]", text.split("const PARTS")[1])}
+    assert parts == {name: (PART_OFFSET[name], count) for name, count in PARTS}
+    assert int(re.search(r"const LANDMARKS = (\d+);", text).group(1)) == NUM_LANDMARKS
+    for script in ("app.js", "detector.js"):  # neither defines its own
+        assert "const PARTS" not in (PAGE / script).read_text(), script

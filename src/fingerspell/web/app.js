@@ -2,8 +2,7 @@
 // -> 543 x 3 landmark frames -> the exported model (onnxruntime-web) -> text, all inside this tab.
 "use strict";
 
-// The Kaggle layout: face 468, left hand 21, pose 33, right hand 21 (fingerspell/landmarks.py).
-const PARTS = { face: [0, 468], left_hand: [468, 21], pose: [489, 33], right_hand: [522, 21] };
+// PARTS: the Kaggle layout (layout.js)
 const PHRASE_END_MS = 1000;       // no hand for this long ends a phrase
 const RETRY_MS = 2000;            // camera and model problems are retried: the page recovers by itself
 const KEEP_PHRASES = 5;           // finished phrases kept (with their frames) for inspection

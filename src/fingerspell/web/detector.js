@@ -5,8 +5,7 @@
 // solution gives them (Hands: its hands only), NaN elsewhere; {ready} or {error} once at start.
 "use strict";
 
-const LANDMARKS = 543;
-const PARTS = { face: [0, 468], left_hand: [468, 21], pose: [489, 33], right_hand: [522, 21] };
+importScripts("/layout.js");  // PARTS, LANDMARKS
 const query = new URL(location.href).searchParams;
 const solution = query.get("solution");
 const cpuInference = query.get("cpu") === "1";
