@@ -89,3 +89,21 @@ def test_landmarks_table_is_what_pandas_writes():
         pq.write_table(t, sink, compression="zstd")
         return sink.getvalue()
     assert written(table) == written(expected)
+
+
+def test_frames_a_live_reader_missed_are_filled_in_linearly_between_those_read():
+    from fingerspell.inference import fill_missed_frames
+    rng = np.random.default_rng(0)
+    frames = rng.random((4, 543, 3)).astype(np.float32)
+    frames[1, 468:489] = np.nan  # the left hand lost in the second frame read
+    positions = [10, 11, 14, 16]  # camera frames 12, 13 and 15 missed
+    filled = fill_missed_frames(frames, positions)
+    assert filled.shape == (7, 543, 3) and filled.dtype == np.float32
+    np.testing.assert_array_equal(filled[[0, 1, 4, 6]], frames)  # frames read stay as read, NaN included
+    np.testing.assert_allclose(filled[5], (frames[2] + frames[3]) / 2, rtol=1e-6)
+    np.testing.assert_allclose(filled[2, :468], frames[1, :468] * 2 / 3 + frames[2, :468] / 3, rtol=1e-6)
+    assert np.isnan(filled[2:4, 468:489]).all() and np.isfinite(filled[2:4, 489:]).all()  # missing in one neighbour
+    np.testing.assert_array_equal(fill_missed_frames(frames, [0, 1, 2, 3]), frames)  # nothing missed: unchanged
+    for bad in ([0, 1, 1, 2], [3, 2, 1, 0], [0, 1, 2]):
+        with pytest.raises(ValueError, match="increasing camera frame number"):
+            fill_missed_frames(frames, bad)

@@ -11,7 +11,7 @@ import pytest
 from conftest import shared
 from fingerspell.extract import video_python
 from fingerspell.browser_model import check_sequences
-from fingerspell.inference import BUNDLED_MODEL, LiteModel, to_columns
+from fingerspell.inference import BUNDLED_MODEL, LiteModel, fill_missed_frames, to_columns
 from fingerspell.landmarks import NUM_LANDMARKS, PART_OFFSET, WideParquet, indices_for_columns
 from fingerspell.browser import LivePage, chromium_path
 from fingerspell.y4m import write as write_y4m
@@ -74,6 +74,11 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
         landmarks[:, indices_for_columns(columns)] = synthetic[1].reshape(len(landmarks), 3, -1).transpose(0, 2, 1)
         in_browser = live.page.evaluate("frames => window.fingerspell.read(frames)",
                                         landmarks.reshape(len(landmarks), -1).tolist())
+        # frames the page missed are filled in as fill_missed_frames does (irregular gaps, lost hands)
+        positions = np.cumsum(np.resize([1, 3, 1, 5, 2], len(landmarks)))
+        page_filled = live.page.evaluate("([frames, positions]) => window.fingerspell.fillMissed(frames, positions)"
+                                         ".map((row) => Array.from(row))",
+                                         [landmarks.reshape(len(landmarks), -1).tolist(), positions.tolist()])
     finally:
         live.close()
     page_frames = np.array(phrase["frames"], np.float32).reshape(-1, NUM_LANDMARKS, 3)
@@ -95,6 +100,10 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
         np.testing.assert_allclose(outputs, expected, atol=1e-4)
         assert read["text"] == lite.predict(frames)
     assert len(in_browser["outputs"]) >= 5 and in_browser["text"] == lite.predict(landmarks)
+    filled = fill_missed_frames(landmarks, positions).reshape(-1, NUM_LANDMARKS * 3)
+    page_filled = np.array(page_filled, np.float32)
+    assert page_filled.shape == filled.shape and filled.shape[0] > 2 * len(landmarks)
+    np.testing.assert_allclose(page_filled, filled, rtol=1e-6, atol=1e-7)  # NaN where NaN
     # the text shown is what `fingerspell predict` reads on the clip
     assert phrase["text"] == predicted and phrase["line"] == (predicted or "(nothing read)")
     # nothing left 127.0.0.1

@@ -53,6 +53,29 @@ def to_columns(frames: np.ndarray, columns: list[str]) -> np.ndarray:
     raise ValueError(f"expected (frames, 543, 3) landmarks or (frames, {len(columns)}) columns, got {frames.shape}")
 
 
+def fill_missed_frames(frames: np.ndarray, positions) -> np.ndarray:
+    """Frames read at camera frame numbers `positions` (increasing) -> one frame per camera frame from the
+    first read to the last, the missed ones linear between their neighbours read (a point missing in either
+    stays missing). A live reader gets a few of the camera's frames; the model was trained on every frame a
+    camera recorded and reads far worse with fewer (bench/frame_rate.py). The live page does the same
+    (web/app.js fillMissed)."""
+    frames = np.asarray(frames, np.float32)
+    positions = np.asarray(positions, np.int64)
+    if len(frames) != len(positions) or np.any(np.diff(positions) <= 0):
+        raise ValueError(f"need one increasing camera frame number per frame, got {positions.tolist()[:20]}")
+    if len(frames) < 2:
+        return frames
+    grid = np.arange(positions[0], positions[-1] + 1)
+    before = np.searchsorted(positions, grid, side="right") - 1  # the last frame read at or before each
+    after = np.minimum(before + 1, len(frames) - 1)
+    span = np.maximum(positions[after] - positions[before], 1)
+    weight = ((grid - positions[before]) / span).astype(np.float32).reshape((-1,) + (1,) * (frames.ndim - 1))
+    filled = (1 - weight) * frames[before] + weight * frames[after]
+    read = grid == positions[before]
+    filled[read] = frames[before[read]]  # a frame read stays as read, whatever its neighbour lacks
+    return filled
+
+
 class LiteModel:
     """An exported model on the LiteRT interpreter."""
 

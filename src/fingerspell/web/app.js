@@ -202,37 +202,58 @@ const hasHand = (frame) => !Number.isNaN(frame[PARTS.left_hand[0] * 3]) ||
 
 // A phrase runs from the first frame with a hand to the last one; frames without a hand inside it stay
 // (the model was trained on such gaps), those after its last hand are dropped when it ends.
-// `missed`: frames the camera showed before this one that the page had no time to read.
-async function addFrame(frame, now, missed) {
+// `position`: the camera's number for the frame; `missed`: frames it showed before this one that the
+// page had no time to read.
+async function addFrame(frame, now, position, missed) {
   if (state.current) state.current.dropped += missed;  // kept per phrase: holes in it read worse
   if (hasHand(frame)) {
     state.lastHand = now;
-    if (!state.current) state.current = { frames: [], gap: [], dropped: 0 };
+    if (!state.current) state.current = { frames: [], positions: [], gap: [], dropped: 0 };
     const phrase = state.current;
-    phrase.frames.push(...phrase.gap, frame);
+    for (const [f, p] of [...phrase.gap, [frame, position]]) { phrase.frames.push(f); phrase.positions.push(p); }
     phrase.gap = [];
-    Object.assign(phrase, await read(phrase.frames));
+    Object.assign(phrase, await read(fillMissed(phrase.frames, phrase.positions)));
     say("hand", null);
     return;
   }
   const unseen = now - (state.lastHand ?? 0) > PHRASE_END_MS;
   if (state.current) {
-    state.current.gap.push(frame);
+    state.current.gap.push([frame, position]);
     if (unseen) await endPhrase();
   } else if (unseen) {
     say("hand", "No hand in view.");
   }
 }
 
+// Frames read at camera frame numbers `positions` -> one frame per camera frame from the first read to the
+// last, the missed ones linear between their neighbours read (a point missing in either stays missing), as
+// fingerspell.inference.fill_missed_frames: the page reads a few of the camera's frames, the model was
+// trained on every frame a camera recorded and reads far worse with fewer (bench/frame_rate.py).
+function fillMissed(frames, positions) {
+  const filled = [];
+  frames.forEach((frame, j) => {
+    filled.push(frame);
+    const next = frames[j + 1], gap = j + 1 < frames.length ? positions[j + 1] - positions[j] : 1;
+    for (let k = 1; k < gap; k++) {
+      const w = Math.fround(k / gap), row = new Float32Array(frame.length);
+      for (let i = 0; i < frame.length; i++) row[i] = (1 - w) * frame[i] + w * next[i];
+      filled.push(row);
+    }
+  });
+  return filled;
+}
+
 state.read = read;  // frames (543 * 3 arrays) -> {text, outputs}: the page's own reading, for checks
+state.fillMissed = fillMissed;
 
 async function endPhrase() {
   const phrase = state.current;
   state.current = null;
-  Object.assign(phrase, await read(phrase.frames));  // the final frames exactly, as `fingerspell predict`
+  // the final frames exactly, as `fingerspell predict` (where the page missed none)
+  Object.assign(phrase, await read(fillMissed(phrase.frames, phrase.positions)));
   delete phrase.gap;
   state.phrases.push(phrase);
-  if (state.phrases.length > KEEP_PHRASES) state.phrases.shift().frames = null;
+  if (state.phrases.length > KEEP_PHRASES) Object.assign(state.phrases.shift(), { frames: null, positions: null });
   if (phrase.text) state.lines.push(phrase.text);
   const item = document.createElement("li");
   item.textContent = phrase.text || "(nothing read)";
@@ -330,7 +351,8 @@ function loop(video, detectors) {
         state.processed += 1;
         // the latest frames read: camera time (s) and whether a hand was seen, for inspection
         state.frameLog = [...state.frameLog.slice(-299), [meta.mediaTime, hasHand(frame)]];
-        await addFrame(frame, now, missed);  // the frame's presentation time: slow processing does not end a phrase
+        // the frame's presentation time: slow processing does not end a phrase
+        await addFrame(frame, now, meta.presentedFrames, missed);
         draw(image, frame);
         trackFps(performance.now());
         say("assets", null);
