@@ -208,11 +208,15 @@ async function addFrame(frame, now, position, missed) {
   if (state.current) state.current.dropped += missed;  // kept per phrase: holes in it read worse
   if (hasHand(frame)) {
     state.lastHand = now;
-    if (!state.current) state.current = { frames: [], positions: [], gap: [], dropped: 0 };
+    if (!state.current) state.current = { frames: [], positions: [], filled: [], gap: [], dropped: 0 };
     const phrase = state.current;
-    for (const [f, p] of [...phrase.gap, [frame, position]]) { phrase.frames.push(f); phrase.positions.push(p); }
+    for (const [f, p] of [...phrase.gap, [frame, position]]) {
+      appendFilled(phrase.filled, phrase.frames.at(-1), phrase.positions.at(-1), f, p);  // only the new part
+      phrase.frames.push(f);
+      phrase.positions.push(p);
+    }
     phrase.gap = [];
-    Object.assign(phrase, await read(fillMissed(phrase.frames, phrase.positions)));
+    Object.assign(phrase, await read(phrase.filled));
     say("hand", null);
     return;
   }
@@ -231,16 +235,20 @@ async function addFrame(frame, now, position, missed) {
 // trained on every frame a camera recorded and reads far worse with fewer (bench/frame_rate.py).
 function fillMissed(frames, positions) {
   const filled = [];
-  frames.forEach((frame, j) => {
-    filled.push(frame);
-    const next = frames[j + 1], gap = j + 1 < frames.length ? positions[j + 1] - positions[j] : 1;
-    for (let k = 1; k < gap; k++) {
-      const w = Math.fround(k / gap), row = new Float32Array(frame.length);
-      for (let i = 0; i < frame.length; i++) row[i] = (1 - w) * frame[i] + w * next[i];
-      filled.push(row);
-    }
-  });
+  frames.forEach((frame, j) => appendFilled(filled, frames[j - 1], positions[j - 1], frame, positions[j]));
   return filled;
+}
+
+// fillMissed one frame at a time, as a phrase grows: onto `filled`, which ends with `last` (read at camera
+// frame `lastPosition`; none for the first), the frames missed before `frame` (read at `position`), then it
+function appendFilled(filled, last, lastPosition, frame, position) {
+  const gap = last ? position - lastPosition : 1;
+  for (let k = 1; k < gap; k++) {
+    const w = Math.fround(k / gap), row = new Float32Array(frame.length);
+    for (let i = 0; i < frame.length; i++) row[i] = (1 - w) * last[i] + w * frame[i];
+    filled.push(row);
+  }
+  filled.push(frame);
 }
 
 state.read = read;  // frames (543 * 3 arrays) -> {text, outputs}: the page's own reading, for checks
@@ -250,8 +258,9 @@ async function endPhrase() {
   const phrase = state.current;
   state.current = null;
   // the final frames exactly, as `fingerspell predict` (where the page missed none)
-  Object.assign(phrase, await read(fillMissed(phrase.frames, phrase.positions)));
+  Object.assign(phrase, await read(phrase.filled));
   delete phrase.gap;
+  delete phrase.filled;  // fillMissed(frames, positions) gives them again
   state.phrases.push(phrase);
   if (state.phrases.length > KEEP_PHRASES) Object.assign(state.phrases.shift(), { frames: null, positions: null });
   if (phrase.text) state.lines.push(phrase.text);
