@@ -4,7 +4,8 @@ A fake camera plays MediaPipe's gesture clip (real pixels, Apache-2.0; ../shared
 and 640 pixels wide, looped; the page reads frames as fast as it can (the rest are dropped, as from a real
 camera) with the bundled model. Measured: frames read per second over `--seconds` after the first frame,
 per stage milliseconds (Holistic, Hands where Holistic found no hand, both with the trips to their
-workers, the model), how many Holistic workers the page ran, the seconds from opening
+workers, the model), how many Holistic workers the page ran and whether they read the face (not for a model
+that reads none, such as the bundled one; `--also ?face=1` compares), the seconds from opening
 the page to its first frame read and to its first model reading, and the bytes the page downloaded (its
 own files, the pinned MediaPipe/onnxruntime assets, the model). Prints JSON; every request must stay on
 127.0.0.1.
@@ -69,6 +70,7 @@ def measure(clip: str, width: int, seconds: float, query: str) -> dict:
                 "machine": f"{platform.machine()} cpus={os.cpu_count()}", "browser": live.browser.version,
                 "mediapipe_on": "CPU" if live.state("s.cpuInference") else "GPU",
                 "holistic_workers": live.state("s.detectors ? s.detectors.holistic.length : 1"),
+                "holistic_reads_face": live.state("s.detectors ? s.detectors.face : true"),
                 "camera": {"clip": Path(clip).name, "width": width, "fps": 25},
                 "seconds_to_first_frame": round(first_frame, 2),
                 "seconds_to_first_reading": round(first_reading, 2),

@@ -1,4 +1,5 @@
 """The live page in a real browser: headless Chromium, a fake camera playing a real clip, the page's own code."""
+import base64
 import json
 import os
 import shutil
@@ -82,6 +83,8 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
     finally:
         live.close()
     page_frames = np.array(phrase["frames"], np.float32).reshape(-1, NUM_LANDMARKS, 3)
+    # the bundled model reads no face: Holistic ran without it (the next test shows the rest is the same)
+    assert np.isnan(page_frames[:, :PART_OFFSET["face"] + 468]).all() and np.isfinite(extracted[:, :468]).any()
     # every frame read once, in order (the clip has a hand in each), then the phrase ended on no hand
     why = {k: phrase[k] for k in ("dropped", "all_dropped", "timings", "log")}
     assert phrase["dropped"] == 0 and len(page_frames) == len(extracted) == CLIP["frames"], why
@@ -123,6 +126,10 @@ def test_page_says_what_is_wrong_and_recovers_when_the_cause_goes_away(tmp_path)
         live.grant()
         shutil.copytree(BUNDLED_MODEL, export)
         live.wait("s.camera === 'on' && s.model !== null && !s.messages.camera && !s.messages.model")
+        # Holistic started with the face (no model to say otherwise); the bundled model reads none, so its
+        # workers were replaced by ones without, and they read the camera
+        assert live.state("s.detectors.face") is False
+        live.wait("s.detectors.holistic.length >= 1 && s.detectors.holistic.every((d) => !d.face && d.calls >= 2)")
         live.wait("s.processed >= 2 && s.messages.hand")
         assert live.page.text_content("#message") == "No hand in view."
     finally:
@@ -153,3 +160,42 @@ def test_holistic_workers_read_frames_at_once_and_the_page_keeps_the_order_shown
     assert len(times) == processed and all(b > a for a, b in zip(times, times[1:])), times
     assert dropped > 0  # the camera is faster than the page: frames are missed, not queued
     assert any(hand for _, hand in log) and not all(hand for _, hand in log)  # Hands was asked too
+
+
+def test_holistic_without_the_face_gives_the_same_pose_and_hands(tmp_path):
+    """The graph the page runs for a model that reads no face (holistic_graph.py) against Holistic's own, one
+    worker each, on the same real frames stamped at 30 frames/s: the same pose and hands to the bit, no face."""
+    chromium()
+    import imageio_ffmpeg
+    video = shared("hands/gesture_recognizer_android_androidTest_test_video.mp4")
+    count, width, height = 12, 320, 180
+    rgba = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-vf",
+                           f"select=gte(n\\,30),scale={width}:{height}", "-frames:v", str(count), "-pix_fmt", "rgba",
+                           "-f", "rawvideo", "-"], capture_output=True, check=True).stdout
+    assert len(rgba) == count * width * height * 4
+    live = LivePage(None, None, grant_camera=False)
+    try:
+        live.wait("s.ready")
+        frames = live.page.evaluate("""async ([data, width, height]) => {
+          const bytes = Uint8ClampedArray.from(atob(data), (c) => c.charCodeAt(0));
+          const size = width * height * 4, read = {};
+          for (const face of [true, false]) {
+            const detector = new window.fingerspell.Detector("holistic", { face });
+            await detector.ready;
+            read[face] = [];
+            for (let i = 0; i * size < bytes.length; i++) {
+              const image = new ImageData(bytes.slice(i * size, (i + 1) * size), width, height);
+              read[face].push(Array.from((await detector.detect(image, i * 1000 / 30)).frame));
+            }
+            detector.retire();
+          }
+          return [read[true], read[false]];
+        }""", [base64.b64encode(rgba).decode(), width, height])
+    finally:
+        live.close()
+    full, lean = (np.array(f, np.float32).reshape(count, NUM_LANDMARKS, 3) for f in frames)
+    body = slice(PART_OFFSET["face"] + 468, NUM_LANDMARKS)  # left hand, pose, right hand
+    hands = [PART_OFFSET["left_hand"] + i for i in range(21)] + [PART_OFFSET["right_hand"] + i for i in range(21)]
+    assert np.isfinite(full[:, hands]).any(axis=(1, 2)).sum() >= count // 2  # hands found: a real comparison
+    assert np.isfinite(full[:, :468]).all() and np.isnan(lean[:, :468]).all()
+    np.testing.assert_array_equal(lean[:, body], full[:, body])  # NaN where NaN

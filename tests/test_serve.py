@@ -64,6 +64,24 @@ def test_install_keeps_only_listed_files_and_refuses_a_tampered_or_incomplete_ta
     assert json.loads((target / "installed.json").read_text())["version"] == "1.0.0"
 
 
+def test_install_writes_files_derived_from_the_package_and_a_failed_one_changes_nothing(tmp_path):
+    tarball = _tarball({"graph.bin": b"graph"})
+    derived = (("upper.bin", "graph.bin", bytes.upper),)
+    package = NpmPackage("@scope/demo", "1.0.0", _integrity(tarball), "demo", ("graph.bin",), derived)
+    target = install(package, tmp_path, fetch=lambda url: tarball)
+    assert (target / "upper.bin").read_bytes() == b"GRAPH"
+    assert json.loads((target / "installed.json").read_text())["derived"] == ["upper.bin"]
+
+    def refuse(data: bytes) -> bytes:
+        raise ValueError("graph.bin: not the pinned graph")
+    broken = NpmPackage("@scope/demo", "1.0.1", _integrity(tarball), "demo", ("graph.bin",),
+                        (("upper.bin", "graph.bin", refuse),))
+    with pytest.raises(ValueError, match="@scope/demo@1.0.1: graph.bin: not the pinned graph"):
+        install(broken, tmp_path, fetch=lambda url: tarball)
+    assert (target / "upper.bin").read_bytes() == b"GRAPH"  # the installed version is intact
+    assert json.loads((target / "installed.json").read_text())["version"] == "1.0.0"
+
+
 def test_pinned_packages_carry_sha512_integrity():
     for package in PACKAGES:
         assert package.integrity.startswith("sha512-") and len(base64.b64decode(package.integrity[7:])) == 64

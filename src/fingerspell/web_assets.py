@@ -19,6 +19,9 @@ import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+from .holistic_graph import without_face
 
 DEFAULT_WEB_DIR = Path.home() / ".cache" / "fingerspell" / "web"
 REGISTRY = "https://registry.npmjs.org"
@@ -31,6 +34,8 @@ class NpmPackage:
     integrity: str  # "sha512-<base64>", as `npm view NAME@VERSION dist.integrity` prints it
     folder: str  # WEB_DIR/vendor/<folder>
     files: tuple[str, ...]  # paths inside the tarball's package/ folder that the page loads
+    # files made at set-up from the package's own: (name, from file, bytes -> bytes)
+    derived: tuple[tuple[str, str, Callable[[bytes], bytes]], ...] = ()
 
     @property
     def tarball_url(self) -> str:
@@ -52,7 +57,9 @@ PACKAGES = (
     # legacy solution. Apache-2.0.
     NpmPackage("@mediapipe/holistic", "0.5.1675471629",
                "sha512-qY+cxtDeSOvVtevrLgnodiwXYaAtPi7dHZtNv/bUCGEjFicAOYtMmrZSqMmbPkTB2+4jLnPF1vgshkAqQRSYAw==",
-               "holistic", _solution_files("holistic", ("pose_landmark_full.tflite",))),
+               "holistic", _solution_files("holistic", ("pose_landmark_full.tflite",)),
+               # the same graph without the face, for models that read none (holistic_graph.py)
+               derived=(("holistic_without_face.binarypb", "holistic.binarypb", without_face),)),
     # where Holistic finds no hand (a close-up without a body), the extractor asks Hands: so does the page
     NpmPackage("@mediapipe/hands", "0.4.1675469240",
                "sha512-GxoZvL1mmhJxFxjuyj7vnC++JIuInGznHBin5c7ZSq/RbcnGyfEcJrkM/bMu5K1Mz/2Ko+vEX6/+wewmEHPrHg==",
@@ -111,6 +118,11 @@ def install(package: NpmPackage, root: Path, fetch=None) -> Path:
     check_integrity(tarball, package.integrity, f"{package.name}@{package.version} ({package.tarball_url})")
     with staged_folder(target) as staging:
         unpack(tarball, package, staging)
+        for name, source, make in package.derived:
+            try:
+                (staging / name).write_bytes(make((staging / source).read_bytes()))
+            except ValueError as error:
+                raise ValueError(f"{package.name}@{package.version}: {error}") from error
         (staging / MARKER).write_text(json.dumps(_record(package)))
     return target
 
@@ -131,7 +143,7 @@ def staged_folder(target: Path):
 
 def _record(package: NpmPackage) -> dict:
     return {"name": package.name, "version": package.version, "integrity": package.integrity,
-            "files": list(package.files)}
+            "files": list(package.files), **({"derived": [name for name, _, _ in package.derived]} if package.derived else {})}
 
 
 def _download(url: str) -> bytes:

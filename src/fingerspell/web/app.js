@@ -6,6 +6,9 @@
 const PHRASE_END_MS = 1000;       // no hand for this long ends a phrase
 const RETRY_MS = 2000;            // camera and model problems are retried: the page recovers by itself
 const KEEP_PHRASES = 5;           // finished phrases kept (with their frames) for inspection
+// a growing phrase is read again at most this often (and exactly at its end): four times a second is as fast
+// as anyone reads the text, and each reading is of the whole phrase, so it costs more as the phrase grows
+const READ_EVERY_MS = 250;
 const HAND_CHAINS = [[0, 1, 2, 3, 4], [0, 5, 6, 7, 8], [5, 9, 10, 11, 12], [9, 13, 14, 15, 16],
                      [13, 17, 18, 19, 20], [0, 17]];
 const ARM_CHAINS = [[15, 13, 11, 12, 14, 16]];
@@ -13,6 +16,9 @@ const params = new URLSearchParams(location.search);
 // MediaPipe on the GPU where WebGL has one (several times faster), else on the CPU as the Python extractor:
 // a software WebGL (headless Chromium, no GPU) runs the GPU path far slower. ?cpu=1 or ?gpu=1 decide.
 const CPU_INFERENCE = params.get("cpu") === "1" || (params.get("gpu") !== "1" && !hasHardwareWebGL());
+// Holistic reads the face only for a model that reads face landmarks (or with ?face=1): pose and hands are the
+// same without it (holistic_graph.py), for less work; the face then stays NaN and is not drawn
+const FORCE_FACE = params.get("face") === "1";
 
 function hasHardwareWebGL() {
   try {
@@ -63,10 +69,12 @@ async function loadModel() {
     for (const [ch, index] of Object.entries(chars)) alphabet[index] = ch;
     const model = { name: status.name, source: status.source, session, alphabet,
                     columns: args.selected_columns.map(columnIndex) };
+    model.readsFace = readsFace(model.columns);
     const warm = new Float32Array(model.columns.length).fill(NaN);  // the first run is the slow one
     await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", warm, [1, model.columns.length]) });
     state.model = model;
     say("model", null);
+    if (state.detectors) useFace(state.detectors, FORCE_FACE || model.readsFace);
   } catch (error) {
     state.model = null;
     say("model", `Model: could not load it (${error.message}); retrying.`);
@@ -81,6 +89,21 @@ function columnIndex(name) {
   const point = Number(match[3]);
   if (point >= count) throw new Error(`column ${name} is out of range`);
   return (start + point) * 3 + "xyz".indexOf(match[1]);
+}
+
+const readsFace = (columns) => columns.some((c) => c < (PARTS.face[0] + PARTS.face[1]) * 3 && c >= PARTS.face[0] * 3);
+
+// whether Holistic must read the face for the model on disk, before it loads: when no model is there yet,
+// it must (it cannot know)
+async function modelReadsFace() {
+  try {
+    const status = await (await fetch("/model/status", { cache: "no-store" })).json();
+    if (!status.ok) return true;
+    const args = await (await fetch("/model/inference_args.json")).json();
+    return readsFace(args.selected_columns.map(columnIndex));
+  } catch (error) {
+    return true;  // loadModel says what is wrong
+  }
 }
 
 // frames (arrays of 543 * 3) -> {text, outputs: [k][59]} with the model's greedy reading
@@ -116,8 +139,9 @@ const HOLISTIC_WORKERS = Math.max(1, Math.floor(Number(params.get("workers"))) |
                                      Math.min(4, navigator.hardwareConcurrency || 1));
 
 class Detector {
-  constructor(solution) {
-    this.worker = new Worker(`/detector.js?solution=${solution}&cpu=${CPU_INFERENCE ? 1 : 0}`);
+  constructor(solution, { face = true } = {}) {
+    this.worker = new Worker(`/detector.js?solution=${solution}&cpu=${CPU_INFERENCE ? 1 : 0}&face=${face ? 1 : 0}`);
+    this.face = face;
     this.pending = new Map();
     this.calls = 0;
     this.ready = new Promise((resolve, reject) => {
@@ -134,17 +158,25 @@ class Detector {
         const call = this.pending.get(data.id);
         this.pending.delete(data.id);
         if (data.error) call.reject(new Error(`${solution}: ${data.error}`)); else call.resolve(data);
+        if (this.retired && this.pending.size === 0) this.worker.terminate();
       };
     });
   }
 
   get busy() { return this.failed !== undefined || this.pending.size > 0; }
 
-  // an image -> {frame: 543 * 3 landmarks (Float32Array, NaN where none), ms: the solution's time}
-  detect(image) {
+  // no more frames: it ends when the frames it holds are read
+  retire() {
+    this.retired = true;
+    if (this.pending.size === 0) this.worker.terminate();
+  }
+
+  // an image, taken at `at` ms on the camera's clock (none: when sent) -> {frame: 543 * 3 landmarks
+  // (Float32Array, NaN where none), ms: the solution's time}
+  detect(image, at) {
     const id = this.calls++;
     const reply = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    createImageBitmap(image).then((bitmap) => this.worker.postMessage({ id, image: bitmap }, [bitmap]),
+    createImageBitmap(image).then((bitmap) => this.worker.postMessage({ id, image: bitmap, at }, [bitmap]),
                                   (error) => this.pending.get(id)?.reject(error));
     return reply;
   }
@@ -152,16 +184,36 @@ class Detector {
 
 // Holistic's first worker and Hands' start first, so that the camera's first frame is read as soon as they
 // can; the other Holistic workers start after them and join when ready.
-async function makeDetectors() {
-  const detectors = { holistic: [new Detector("holistic")], hands: new Detector("hands") };
+async function makeDetectors(face) {
+  const detectors = { holistic: [new Detector("holistic", { face })], hands: new Detector("hands"), face };
   await Promise.all([detectors.holistic[0].ready, detectors.hands.ready]);  // each warmed up on a blank image
-  for (let i = 1; i < HOLISTIC_WORKERS; i++) {
-    const more = new Detector("holistic");
-    // not fatal: the page reads with the workers it has, fewer frames a second
-    more.ready.then(() => detectors.holistic.push(more), (error) => console.warn("a Holistic worker failed", error));
-  }
+  addHolistic(detectors, HOLISTIC_WORKERS - 1);
   state.detectors = detectors;  // for inspection: the frames each worker read are its `calls`
   return detectors;
+}
+
+function addHolistic(detectors, count) {
+  for (let i = 0; i < count; i++) {
+    const more = new Detector("holistic", { face: detectors.face });
+    // not fatal: the page reads with the workers it has, fewer frames a second
+    more.ready.then(() => (more.face === detectors.face ? detectors.holistic.push(more) : more.retire()),
+                    (error) => console.warn("a Holistic worker failed", error));
+  }
+}
+
+// A model that reads the face replaced one that does not (or the other way): Holistic's workers are
+// replaced by ones with the graph it needs; frames are missed until the first is ready.
+function useFace(detectors, face) {
+  if (detectors.face === face) return;
+  detectors.face = face;
+  for (const old of detectors.holistic.splice(0)) old.retire();
+  const first = new Detector("holistic", { face });
+  first.ready.then(() => {
+    if (first.face !== detectors.face) return first.retire();
+    detectors.holistic.push(first);
+    addHolistic(detectors, HOLISTIC_WORKERS - 1);
+  }, (error) => say("assets", `MediaPipe did not start (${error.message})`));
+  showFps();
 }
 
 // the camera's current image, grabbed once so that Holistic and Hands see the same pixels
@@ -216,7 +268,10 @@ async function addFrame(frame, now, position, missed) {
       phrase.positions.push(p);
     }
     phrase.gap = [];
-    Object.assign(phrase, await read(phrase.filled));
+    if (!(now - phrase.readAt < READ_EVERY_MS)) {
+      phrase.readAt = now;
+      Object.assign(phrase, await read(phrase.filled));
+    }
     say("hand", null);
     return;
   }
@@ -252,6 +307,7 @@ function appendFilled(filled, last, lastPosition, frame, position) {
 }
 
 state.read = read;  // frames (543 * 3 arrays) -> {text, outputs}: the page's own reading, for checks
+state.Detector = Detector;  // one MediaPipe worker, as the page runs them, for checks
 state.fillMissed = fillMissed;
 
 async function endPhrase() {
@@ -331,7 +387,12 @@ function trackFps(now) {
   state.times = (state.times || []).filter((t) => now - t < 2000);
   state.times.push(now);
   state.fps = state.times.length > 1 ? (state.times.length - 1) * 1000 / (now - state.times[0]) : 0;
-  $("fps").textContent = `${state.fps.toFixed(1)} frames/s, MediaPipe on ${CPU_INFERENCE ? "CPU" : "GPU"}`;
+  showFps();
+}
+
+function showFps() {
+  const face = state.detectors && !state.detectors.face ? ", no face (the model reads none)" : "";
+  $("fps").textContent = `${state.fps.toFixed(1)} frames/s, MediaPipe on ${CPU_INFERENCE ? "CPU" : "GPU"}${face}`;
 }
 
 // Each frame the camera shows goes to a free Holistic worker; when none is free it is missed, as a live
@@ -351,7 +412,9 @@ function loop(video, detectors) {
     state.dropped += missed;
     lastPresented = meta.presentedFrames;
     const image = grab(video, spare.pop() || document.createElement("canvas"));  // kept until drawn
-    const reading = landmarksOf(image, holistic.detect(image), detectors.hands);
+    // Holistic smooths landmarks over time: the camera's clock; Hands, which may get frames out of order
+    // (after whichever Holistic worker ends first) and does not smooth, the time each is sent
+    const reading = landmarksOf(image, holistic.detect(image, meta.mediaTime * 1000), detectors.hands);
     reading.catch(() => {});  // handled in order below
     // frames join the phrase, are drawn and counted in the order they were shown, whichever worker ends first
     inOrder = inOrder.then(async () => {
@@ -383,7 +446,9 @@ async function main() {
   ort.env.wasm.numThreads = 1;  // no cross-origin isolation needed; MediaPipe's workers take the other cores
   let detectors;
   try {
-    [detectors] = await Promise.all([makeDetectors(), loadModel()]);
+    const face = FORCE_FACE || await modelReadsFace();
+    [detectors] = await Promise.all([makeDetectors(face), loadModel()]);
+    useFace(detectors, FORCE_FACE || (state.model ? state.model.readsFace : face));  // if it changed meanwhile
     state.timings = {};  // the warm-up calls are not the camera's
   } catch (error) {
     return say("assets", `MediaPipe did not start (${error.message}): run \`fingerspell setup-web\`.`);

@@ -1,7 +1,7 @@
-// One MediaPipe solution in a worker of its own: detector.js?solution=holistic|hands&cpu=1|0.
+// One MediaPipe solution in a worker of its own: detector.js?solution=holistic|hands&cpu=1|0[&face=0].
 // MediaPipe's WebAssembly runs on one thread, so the page runs Holistic in several of these at once (each on
 // its share of the frames) and Hands in another; a worker also keeps each solution's global names apart.
-// Messages in: {id, image: ImageBitmap}; out: {id, ms, frame}, the frame's 543 * 3 landmarks as the
+// Messages in: {id, image: ImageBitmap, at: the frame's time in ms (none: now)}; out: {id, ms, frame}, the frame's 543 * 3 landmarks as the
 // solution gives them (Hands: its hands only), NaN elsewhere; {ready} or {error} once at start.
 "use strict";
 
@@ -9,7 +9,10 @@ importScripts("/layout.js");  // PARTS, LANDMARKS
 const query = new URL(location.href).searchParams;
 const solution = query.get("solution");
 const cpuInference = query.get("cpu") === "1";
-let detector, reply;
+// face=0: Holistic's graph without the face (holistic_graph.py), for a model that reads no face landmark:
+// the same pose and hands for less work; the face stays NaN
+const graph = query.get("face") === "0" ? "holistic_without_face.binarypb" : "holistic.binarypb";
+let detector, send, reply, lastAt = -Infinity;
 
 function put(frame, part, landmarks) {
   if (!landmarks) return;
@@ -23,7 +26,7 @@ function put(frame, part, landmarks) {
 
 // the Python extractor's options (holistic_worker.py): Holistic at model_complexity 1, Hands as its fallback
 async function start() {
-  const locateFile = (file) => `/vendor/${solution}/${file}`;
+  const locateFile = (file) => `/vendor/${solution}/${file === "holistic.binarypb" ? graph : file}`;
   // In a worker the legacy solutions load every file they list with importScripts, their model files
   // too, and look for the packed assets beside this script: give scripts only, and the assets' place.
   const importOnly = self.importScripts.bind(self);
@@ -56,11 +59,17 @@ async function start() {
   } else {
     throw new Error(`unknown solution ${solution}`);
   }
-  // Two mends to the pinned releases (web_assets.py pins them by hash; `h`, `m`, `K` are their minified
+  // Three mends to the pinned releases (web_assets.py pins them by hash; `h`, `m`, `K` are their minified
   // names): the output image, which the page never uses, is not converted each frame (8% more frames/s
-  // measured), and the WebGL context they make in a worker, which they never keep there (on a page they
-  // do), is handed to them.
+  // measured); the WebGL context they make in a worker, which they never keep there (on a page they
+  // do), is handed to them; and each frame is sent with its own time (their `send` drops it and stamps the
+  // time it was sent), so that Holistic's landmark smoothing follows the camera's clock, as the Python
+  // extractor's follows the video's frames, not how busy the machine was.
   const inner = detector.h;
+  if (typeof inner?.send !== "function" || inner.send.length !== 2) {
+    throw new Error(`this ${solution} release is not the pinned one: its send differs`);
+  }
+  send = (image, at) => inner.send({ image }, at);
   const listeners = inner?.h?.listeners;
   if (!Array.isArray(listeners) || !listeners.every((listener) => listener.outs?.image)) {
     throw new Error(`this ${solution} release is not the pinned one: its outputs differ`);
@@ -73,13 +82,17 @@ async function start() {
   inner.K = inner.m.getContext("webgl2") || inner.m.getContext("webgl");
   const blank = new OffscreenCanvas(64, 64);  // the slow first call, before the camera's first frame
   blank.getContext("2d").fillRect(0, 0, 64, 64);
-  await detector.send({ image: blank });
+  lastAt = 0;
+  await send(blank, lastAt);
 }
 
-async function detect({ id, image }) {
+async function detect({ id, image, at }) {
   const started = performance.now();
   reply = null;
-  await detector.send({ image });
+  // MediaPipe wants each frame later than the last: a camera started again may count from 0
+  at = at === undefined ? performance.now() : Math.max(at, lastAt + 1);
+  lastAt = at;
+  await send(image, at);
   image.close();
   postMessage({ id, ms: performance.now() - started, frame: reply.frame }, [reply.frame.buffer]);
 }
