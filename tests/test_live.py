@@ -168,7 +168,7 @@ def test_holistic_without_the_face_gives_the_same_pose_and_hands(tmp_path):
     chromium()
     import imageio_ffmpeg
     video = shared("hands/gesture_recognizer_android_androidTest_test_video.mp4")
-    count, width, height = 12, 320, 180
+    count, width, height = 8, 320, 180
     rgba = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(video), "-vf",
                            f"select=gte(n\\,30),scale={width}:{height}", "-frames:v", str(count), "-pix_fmt", "rgba",
                            "-f", "rawvideo", "-"], capture_output=True, check=True).stdout
