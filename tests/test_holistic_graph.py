@@ -35,6 +35,11 @@ def test_without_face_runs_the_same_pose_and_hands_on_the_same_streams_and_keeps
     assert hands["inputs"] == {"IMAGE": "image_transformed", "POSE_LANDMARKS": "pose_landmarks"}
     assert hands["outputs"] == {"LEFT_HAND_LANDMARKS": "left_hand_landmarks",
                                 "RIGHT_HAND_LANDMARKS": "right_hand_landmarks"}
+    # named as inside Holistic, so that the solution's options (set by node name) reach their nodes
+    assert (pose["name"], hands["name"]) == ("holisticlandmarkgpu__poselandmarkgpu",
+                                             "holisticlandmarkgpu__handlandmarksleftandrightgpu")
+    named = nodes(without_face(node(HOLISTIC, **HOLISTIC_NODE, name="whole")))
+    assert [n["name"] for n in named[:2]] == ["whole__poselandmarkgpu", "whole__handlandmarksleftandrightgpu"]
     # the face stream still exists (the solution's script listens to it), from a gate with no ALLOW input
     assert shut["outputs"] == {"": "face_landmarks"} and shut["inputs"] == {"": "pose_landmarks"}
     # everything that was not the Holistic node is kept byte for byte, in order

@@ -17,7 +17,8 @@ import pytest
 from fingerspell.browser_model import ContractError, browser_model, check_sequences
 from fingerspell.inference import BUNDLED_MODEL, LiteModel
 from fingerspell.serve import make_server
-from fingerspell.web_assets import PACKAGES, NpmPackage, check_integrity, install, missing_packages, web_dir
+from fingerspell.web_assets import (PACKAGES, NpmPackage, check_integrity, install, is_installed, missing_packages,
+                                   web_dir)
 
 
 def web_root() -> Path:
@@ -71,6 +72,10 @@ def test_install_writes_files_derived_from_the_package_and_a_failed_one_changes_
     target = install(package, tmp_path, fetch=lambda url: tarball)
     assert (target / "upper.bin").read_bytes() == b"GRAPH"
     assert json.loads((target / "installed.json").read_text())["derived"] == ["upper.bin"]
+    # a derived file that this version would make otherwise (an older fingerspell's) is made again
+    (target / "upper.bin").write_bytes(b"made by an older fingerspell")
+    assert not is_installed(package, tmp_path)
+    assert (install(package, tmp_path, fetch=lambda url: tarball) / "upper.bin").read_bytes() == b"GRAPH"
 
     def refuse(data: bytes) -> bytes:
         raise ValueError("graph.bin: not the pinned graph")

@@ -15,7 +15,7 @@ from __future__ import annotations
 # CalculatorGraphConfig
 GRAPH_NODE = 1
 # CalculatorGraphConfig.Node
-NODE_CALCULATOR, NODE_INPUT_STREAM, NODE_OUTPUT_STREAM, NODE_INPUT_SIDE_PACKET, NODE_OPTIONS = 2, 3, 4, 5, 7
+NODE_NAME, NODE_CALCULATOR, NODE_INPUT_STREAM, NODE_OUTPUT_STREAM, NODE_INPUT_SIDE_PACKET, NODE_OPTIONS = 1, 2, 3, 4, 5, 7
 GATE_OPTIONS_EXTENSION = 261754847  # GateCalculatorOptions.ext, inside CalculatorOptions
 GATE_ALLOW = 2  # GateCalculatorOptions.allow
 VARINT, LENGTH = 0, 2  # wire types
@@ -24,6 +24,9 @@ HOLISTIC = "HolisticLandmarkGpu"
 POSE = "PoseLandmarkGpu"
 HANDS = "HandLandmarksLeftAndRightGpu"
 POSE_SIDE_PACKETS = ("MODEL_COMPLEXITY", "SMOOTH_LANDMARKS", "ENABLE_SEGMENTATION", "SMOOTH_SEGMENTATION")
+# MediaPipe names the nodes inside a subgraph after the node that holds it (its name, else its calculator in
+# lower case: "holisticlandmarkgpu__poselandmarkgpu__..."), and the solution's script sets options by those
+# names (its detection and tracking thresholds are in the pose's): the two subgraphs keep their names
 
 
 def _varint(value: int) -> bytes:
@@ -75,9 +78,9 @@ def _field(number: int, value: bytes | str) -> bytes:
     return _varint(number << 3 | LENGTH) + _varint(len(value)) + value
 
 
-def node(calculator: str, inputs=(), outputs=(), side_packets=(), options: bytes = b"") -> bytes:
+def node(calculator: str, inputs=(), outputs=(), side_packets=(), options: bytes = b"", name: str = "") -> bytes:
     """One CalculatorGraphConfig.Node, as a `node` field of a graph."""
-    body = _field(NODE_CALCULATOR, calculator)
+    body = (_field(NODE_NAME, name) if name else b"") + _field(NODE_CALCULATOR, calculator)
     for number, names in ((NODE_INPUT_STREAM, inputs), (NODE_OUTPUT_STREAM, outputs),
                           (NODE_INPUT_SIDE_PACKET, side_packets)):
         body += b"".join(_field(number, name) for name in names)
@@ -88,11 +91,13 @@ def node(calculator: str, inputs=(), outputs=(), side_packets=(), options: bytes
 
 def describe(node_bytes: bytes) -> dict:
     """A node's calculator and its streams and side packets, by tag ("IMAGE:image" -> {"IMAGE": "image"})."""
-    out = {"calculator": "", "inputs": {}, "outputs": {}, "side_packets": {}}
+    out = {"name": "", "calculator": "", "inputs": {}, "outputs": {}, "side_packets": {}}
     kinds = {NODE_INPUT_STREAM: "inputs", NODE_OUTPUT_STREAM: "outputs", NODE_INPUT_SIDE_PACKET: "side_packets"}
     for number, wire, value, _ in fields(node_bytes):
         if number == NODE_CALCULATOR and wire == LENGTH:
             out["calculator"] = value.decode()
+        elif number == NODE_NAME and wire == LENGTH:
+            out["name"] = value.decode()
         elif number in kinds and wire == LENGTH:
             tag, _, name = value.decode().rpartition(":")
             out[kinds[number]][tag] = name
@@ -113,6 +118,7 @@ def without_face(graph: bytes, what: str = "holistic.binarypb") -> bytes:
             out.append(raw)
             continue
         holistic = describe(value)
+        inside = (holistic["name"] or HOLISTIC.lower()) + "__"
         streams = {**holistic["inputs"], **holistic["outputs"]}
         needed = ("IMAGE", "POSE_LANDMARKS", "WORLD_LANDMARKS", "SEGMENTATION_MASK", "LEFT_HAND_LANDMARKS",
                   "RIGHT_HAND_LANDMARKS", "FACE_LANDMARKS")
@@ -123,10 +129,11 @@ def without_face(graph: bytes, what: str = "holistic.binarypb") -> bytes:
                         [f"LANDMARKS:{pose}", f"WORLD_LANDMARKS:{streams['WORLD_LANDMARKS']}",
                          f"SEGMENTATION_MASK:{streams['SEGMENTATION_MASK']}"],
                         [f"{tag}:{holistic['side_packets'][tag]}" for tag in POSE_SIDE_PACKETS
-                         if tag in holistic["side_packets"]]))
+                         if tag in holistic["side_packets"]], name=inside + POSE.lower()))
         out.append(node(HANDS, [image, f"POSE_LANDMARKS:{pose}"],
                         [f"LEFT_HAND_LANDMARKS:{streams['LEFT_HAND_LANDMARKS']}",
-                         f"RIGHT_HAND_LANDMARKS:{streams['RIGHT_HAND_LANDMARKS']}"]))
+                         f"RIGHT_HAND_LANDMARKS:{streams['RIGHT_HAND_LANDMARKS']}"],
+                        name=inside + HANDS.lower()))
         # a gate that never opens: the face stream exists for the script that listens to it, and stays empty
         never = _field(GATE_OPTIONS_EXTENSION, _varint(GATE_ALLOW << 3 | VARINT) + _varint(0))
         out.append(node("GateCalculator", [pose], [streams["FACE_LANDMARKS"]], options=never))

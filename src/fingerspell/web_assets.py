@@ -101,9 +101,12 @@ def unpack(tarball: bytes, package: NpmPackage, target: Path) -> None:
 
 
 def is_installed(package: NpmPackage, root: Path) -> bool:
-    marker = root / "vendor" / package.folder / MARKER
+    """The folder holds this package, and files derived from it as this version of fingerspell makes them."""
+    folder = root / "vendor" / package.folder
     try:
-        return json.loads(marker.read_text()) == _record(package)
+        return (json.loads((folder / MARKER).read_text()) == _record(package)
+                and all((folder / name).read_bytes() == make((folder / source).read_bytes())
+                        for name, source, make in package.derived))
     except (OSError, ValueError):
         return False
 

@@ -14,6 +14,18 @@ const cpuInference = query.get("cpu") === "1";
 const graph = query.get("face") === "0" ? "holistic_without_face.binarypb" : "holistic.binarypb";
 let detector, send, reply, lastAt = -Infinity;
 
+// An option MediaPipe cannot apply (the node it names is not in the graph) is only logged, and the solution
+// then runs at that node's defaults: caught from the log, the worker refuses to start
+const unapplied = [];
+for (const level of ["log", "warn", "error"]) {
+  const write = console[level].bind(console);
+  console[level] = (...args) => {
+    const text = args.join(" ");
+    if (/Calculator \S+ not found/.test(text)) unapplied.push(text.replace(/^.*\] /, ""));
+    write(...args);
+  };
+}
+
 function put(frame, part, landmarks) {
   if (!landmarks) return;
   const [start, count] = PARTS[part];
@@ -84,6 +96,7 @@ async function start() {
   blank.getContext("2d").fillRect(0, 0, 64, 64);
   lastAt = 0;
   await send(blank, lastAt);
+  if (unapplied.length) throw new Error(`an option of ours was not applied: ${unapplied.join("; ")}`);
 }
 
 async function detect({ id, image, at }) {
