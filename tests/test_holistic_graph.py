@@ -55,7 +55,8 @@ def test_without_face_refuses_a_graph_that_is_not_holistic_and_names_it():
     with pytest.raises(ValueError, match="found 2"):
         without_face(GRAPH + node(HOLISTIC, **HOLISTIC_NODE))
     lacking = node(HOLISTIC, HOLISTIC_NODE["inputs"], HOLISTIC_NODE["outputs"][:2])
-    with pytest.raises(ValueError, match=r"g.binarypb: its HolisticLandmarkGpu node lacks the streams \['SEGMENTATION_MASK', 'LEFT_HAND"):
+    with pytest.raises(ValueError, match=r"g.binarypb: its HolisticLandmarkGpu node lacks the streams "
+                                         r"\['SEGMENTATION_MASK', 'LEFT_HAND"):
         without_face(lacking, "g.binarypb")
     with pytest.raises(ValueError, match="runs past the message's end"):
         without_face(GRAPH[:-3])

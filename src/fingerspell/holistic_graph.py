@@ -3,8 +3,9 @@
 The browser's Holistic (the pinned `@mediapipe/holistic`) runs the graph in `holistic.binarypb`: one node,
 `HolisticLandmarkGpu`, that runs pose, both hands (found from the pose) and the face (also found from the
 pose). Nothing in pose or hands depends on the face, so a graph that runs the same pose and hands subgraphs,
-and never the face's, gives the same pose and hand landmarks for less work (the live page measured 17% more
-frames/s on 2 cores). Its face stream stays, gated shut, so the solution's script reads it as "no face".
+and never the face's, gives the same pose and hand landmarks for less work (the live page read 3-29% more
+frames/s with it on 2 cores, in each of 13 paired rounds of bench/live.py). Its face stream stays, gated
+shut, so the solution's script reads it as "no face".
 
 The graph is a protocol buffer (MediaPipe's CalculatorGraphConfig); the few fields touched here are read and
 written by hand so that set-up needs no MediaPipe and no protobuf schema: field numbers from MediaPipe's
@@ -15,7 +16,8 @@ from __future__ import annotations
 # CalculatorGraphConfig
 GRAPH_NODE = 1
 # CalculatorGraphConfig.Node
-NODE_NAME, NODE_CALCULATOR, NODE_INPUT_STREAM, NODE_OUTPUT_STREAM, NODE_INPUT_SIDE_PACKET, NODE_OPTIONS = 1, 2, 3, 4, 5, 7
+NODE_NAME, NODE_CALCULATOR, NODE_INPUT_STREAM, NODE_OUTPUT_STREAM = 1, 2, 3, 4
+NODE_INPUT_SIDE_PACKET, NODE_OPTIONS = 5, 7
 GATE_OPTIONS_EXTENSION = 261754847  # GateCalculatorOptions.ext, inside CalculatorOptions
 GATE_ALLOW = 2  # GateCalculatorOptions.allow
 VARINT, LENGTH = 0, 2  # wire types

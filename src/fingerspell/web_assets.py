@@ -146,7 +146,8 @@ def staged_folder(target: Path):
 
 def _record(package: NpmPackage) -> dict:
     return {"name": package.name, "version": package.version, "integrity": package.integrity,
-            "files": list(package.files), **({"derived": [name for name, _, _ in package.derived]} if package.derived else {})}
+            "files": list(package.files),
+            **({"derived": [name for name, _, _ in package.derived]} if package.derived else {})}
 
 
 def _download(url: str) -> bytes:

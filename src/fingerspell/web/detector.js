@@ -1,8 +1,9 @@
 // One MediaPipe solution in a worker of its own: detector.js?solution=holistic|hands&cpu=1|0[&face=0].
 // MediaPipe's WebAssembly runs on one thread, so the page runs Holistic in several of these at once (each on
 // its share of the frames) and Hands in another; a worker also keeps each solution's global names apart.
-// Messages in: {id, image: ImageBitmap, at: the frame's time in ms (none: now)}; out: {id, ms, frame}, the frame's 543 * 3 landmarks as the
-// solution gives them (Hands: its hands only), NaN elsewhere; {ready} or {error} once at start.
+// Messages in: {id, image: ImageBitmap, at: the frame's time in ms (none: now)}; out: {id, ms, frame}, the
+// frame's 543 * 3 landmarks as the solution gives them (Hands: its hands only), NaN elsewhere; {ready} or
+// {error} once at start.
 "use strict";
 
 importScripts("/layout.js");  // PARTS, LANDMARKS
