@@ -137,6 +137,7 @@ async function read(frames) {
 // Holistic workers: by default one per core, at most 4.
 const HOLISTIC_WORKERS = Math.max(1, Math.floor(Number(params.get("workers"))) ||
                                      Math.min(4, navigator.hardwareConcurrency || 1));
+state.holisticWorkers = HOLISTIC_WORKERS;  // how many the page starts (state.detectors.holistic: those ready)
 
 class Detector {
   constructor(solution, { face = true } = {}) {
