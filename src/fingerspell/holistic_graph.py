@@ -116,10 +116,10 @@ def without_face(graph: bytes, what: str = "holistic.binarypb") -> bytes:
     subgraphs, wired to the same streams, and its face landmarks stream gated shut (never a packet)."""
     out, replaced = [], 0
     for number, wire, value, raw in fields(graph):
-        if number != GRAPH_NODE or wire != LENGTH or describe(value)["calculator"] != HOLISTIC:
+        holistic = describe(value) if number == GRAPH_NODE and wire == LENGTH else None
+        if holistic is None or holistic["calculator"] != HOLISTIC:
             out.append(raw)
             continue
-        holistic = describe(value)
         inside = (holistic["name"] or HOLISTIC.lower()) + "__"
         streams = {**holistic["inputs"], **holistic["outputs"]}
         needed = ("IMAGE", "POSE_LANDMARKS", "WORLD_LANDMARKS", "SEGMENTATION_MASK", "LEFT_HAND_LANDMARKS",

@@ -186,20 +186,30 @@ class Detector {
 // Holistic's first worker and Hands' start first, so that the camera's first frame is read as soon as they
 // can; the other Holistic workers start after them and join when ready.
 async function makeDetectors(face) {
-  const detectors = { holistic: [new Detector("holistic", { face })], hands: new Detector("hands"), face };
-  await Promise.all([detectors.holistic[0].ready, detectors.hands.ready]);  // each warmed up on a blank image
-  addHolistic(detectors, HOLISTIC_WORKERS - 1);
+  const detectors = { holistic: [], hands: new Detector("hands"), face };
+  // each warmed up on a blank image
+  await Promise.all([startHolistic(detectors, detectors.hands.ready), detectors.hands.ready]);
   state.detectors = detectors;  // for inspection: the frames each worker read are its `calls`
   return detectors;
 }
 
-function addHolistic(detectors, count) {
-  for (let i = 0; i < count; i++) {
-    const more = new Detector("holistic", { face: detectors.face });
-    // not fatal: the page reads with the workers it has, fewer frames a second
-    more.ready.then(() => (more.face === detectors.face ? detectors.holistic.push(more) : more.retire()),
-                    (error) => console.warn("a Holistic worker failed", error));
-  }
+// Holistic's workers with the graph `detectors.face` asks for: the first alone (the promise returned: ready,
+// or failed), the others once it and `before` are ready, each joining when ready. One made for a graph no
+// longer asked for is retired.
+function startHolistic(detectors, before = Promise.resolve()) {
+  const face = detectors.face, asked = () => face === detectors.face;
+  const make = () => new Detector("holistic", { face });
+  const join = (worker) => (asked() ? detectors.holistic.push(worker) : worker.retire());
+  const first = make();
+  const started = first.ready.then(() => { join(first); });
+  Promise.all([started, before]).then(() => {
+    for (let i = 1; i < HOLISTIC_WORKERS && asked(); i++) {
+      const more = make();
+      // not fatal: the page reads with the workers it has, fewer frames a second
+      more.ready.then(() => join(more), (error) => console.warn("a Holistic worker failed", error));
+    }
+  }, () => {});  // the caller hears of a failed start from `started`
+  return started;
 }
 
 // A model that reads the face replaced one that does not (or the other way): Holistic's workers are
@@ -208,12 +218,7 @@ function useFace(detectors, face) {
   if (detectors.face === face) return;
   detectors.face = face;
   for (const old of detectors.holistic.splice(0)) old.retire();
-  const first = new Detector("holistic", { face });
-  first.ready.then(() => {
-    if (first.face !== detectors.face) return first.retire();
-    detectors.holistic.push(first);
-    addHolistic(detectors, HOLISTIC_WORKERS - 1);
-  }, (error) => say("assets", `MediaPipe did not start (${error.message})`));
+  startHolistic(detectors).catch((error) => say("assets", `MediaPipe did not start (${error.message})`));
   showFps();
 }
 
@@ -269,7 +274,7 @@ async function addFrame(frame, now, position, missed) {
       phrase.positions.push(p);
     }
     phrase.gap = [];
-    if (!(now - phrase.readAt < READ_EVERY_MS)) {
+    if (phrase.readAt === undefined || now - phrase.readAt >= READ_EVERY_MS) {
       phrase.readAt = now;
       Object.assign(phrase, await read(phrase.filled));
     }
