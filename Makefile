@@ -16,12 +16,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[cpu,dev,web]"
 	touch $@
 
-$(VIDEO_VENV)/.installed: $(BIN)/.installed src/fingerspell/extract.py
+$(VIDEO_VENV)/.installed: $(BIN)/.installed src/fingerspell/video/extract.py
 	$(BIN)/fingerspell setup-video --env $(VIDEO_VENV)
 	touch $@
 
 # the live page's pinned assets (MediaPipe, onnxruntime-web from the npm registry, integrity-checked)
-$(WEB_DIR)/.installed: $(BIN)/.installed src/fingerspell/web_assets.py
+$(WEB_DIR)/.installed: $(BIN)/.installed src/fingerspell/live/assets.py
 	$(BIN)/fingerspell setup-web --dir $(WEB_DIR)
 	touch $@
 

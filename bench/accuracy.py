@@ -14,9 +14,9 @@ import platform
 from pathlib import Path
 
 from common import run, training_parser
-from fingerspell import checkpoint
-from fingerspell.store import Store, prepare
-from fingerspell.synthetic_dataset import synthesize
+from fingerspell.training import checkpoint
+from fingerspell.store.store import Store, prepare
+from fingerspell.synth.dataset import synthesize
 
 
 def main() -> None:

@@ -22,12 +22,12 @@ from pathlib import Path
 import pandas as pd
 
 from common import run
-from fingerspell import checkpoint
-from fingerspell.evaluate import evaluate_exported
+from fingerspell.training import checkpoint
+from fingerspell.evaluation.scoring import evaluate_exported
 from fingerspell.inference import BUNDLED_MODEL
 from fingerspell.metrics import score
-from fingerspell.store import Store
-from fingerspell.synthetic_dataset import plan_metadata, synthesize
+from fingerspell.store.store import Store
+from fingerspell.synth.dataset import plan_metadata, synthesize
 
 
 def scores_on(models: dict[str, Path], data: Path, split: str, unseen) -> dict:

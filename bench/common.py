@@ -30,7 +30,7 @@ def generator_dataset(batches):
     """The earlier input pipeline, kept as the benches' baseline: one Python generator, a map of 2."""
     import numpy as np
     import tensorflow as tf
-    from fingerspell.data import _as_dict
+    from fingerspell.training.batches import _as_dict
     from fingerspell.features import compute_features
     points = len(batches.store.header["landmarks"])
     signature = (tf.TensorSpec([None, points, 3], tf.float32), tf.TensorSpec([None], tf.int32),

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from fingerspell.store import Store, convert_file, prepare, store_landmarks
-from fingerspell.synthetic_dataset import synthesize
+from fingerspell.store.store import Store, convert_file, prepare, store_landmarks
+from fingerspell.synth.dataset import synthesize
 
 # The notebook's feature columns: both hands, x then y then z, right hand first.
 NOTEBOOK_COLUMNS = ([f"x_right_hand_{i}" for i in range(21)] + [f"x_left_hand_{i}" for i in range(21)]

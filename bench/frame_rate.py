@@ -21,7 +21,7 @@ import pandas as pd
 
 from common import run
 from fingerspell.inference import BUNDLED_MODEL, LiteModel, fill_missed_frames
-from fingerspell.landmarks import WideParquet
+from fingerspell.io.kaggle import WideParquet
 from fingerspell.metrics import score
 
 STRIDES = (2, 4)

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from fingerspell.evaluate import exported_sequences
-from fingerspell.run import load_run
-from fingerspell.export import ExportModule, convert, export_run
+from fingerspell.evaluation.scoring import exported_sequences
+from fingerspell.training.run import load_run
+from fingerspell.export.tflite import ExportModule, convert, export_run
 from fingerspell.inference import LiteModel
 from fingerspell.metrics import score
 from fingerspell.vocab import EOS_TOKEN, NUM_CHARACTERS, SOS_TOKEN

@@ -33,8 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from fingerspell.browser import LivePage, chromium_path
-from fingerspell.y4m import write
+from support.browser import LivePage, chromium_path
+from support.y4m import write
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT.parent / "shared" / "data" / "hands" / "gesture_recognizer_android_androidTest_test_video.mp4"

@@ -36,9 +36,9 @@ VARIANTS = ("baseline", "ours_host_features", "ours")  # (run in this order in e
 
 def measure(store_path: str, preset_name: str, batches: int, which: str, warmup: int) -> dict:
     from common import generator_dataset
-    from fingerspell.config import preset
-    from fingerspell.data import Batches
-    from fingerspell.store import Store
+    from fingerspell.training.config import preset
+    from fingerspell.training.batches import Batches
+    from fingerspell.store.store import Store
     store = Store(store_path)
     config = preset("ctc", preset_name)
     if which == "ours_host_features":
@@ -87,8 +87,8 @@ def main() -> None:
         return
     store = args.store
     if store is None:
-        from fingerspell.store import prepare
-        from fingerspell.synthetic_dataset import synthesize
+        from fingerspell.store.store import prepare
+        from fingerspell.synth.dataset import synthesize
         data, store = Path(args.out) / "data", str(Path(args.out) / "store")
         if not (data / "train.csv").is_file():
             synthesize(data, sequences=1500, signers=30, seed=7, workers=2, progress=False)
@@ -106,7 +106,7 @@ def main() -> None:
                                      "--batches", str(args.batches), "--warmup", str(args.warmup)],
                                     capture_output=True, text=True, check=True, env=env)
             runs[which].append(json.loads(result.stdout.strip().splitlines()[-1]))
-    from fingerspell.config import preset
+    from fingerspell.training.config import preset
     ours, host, baseline = (statistics.median(r["sequences_per_s"] for r in runs[which]) for which in VARIANTS[::-1])
     print(json.dumps({"runs": runs}))
     print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "store": store,

@@ -1,6 +1,6 @@
 """Real signers the model never saw: leave one real signer out, train on synthetic data only, read them.
 
-For each of the four real signers (fingerspell.real_letters) in turn: synthesise a dataset whose hands come
+For each of the four real signers (fingerspell.synth.real_letters) in turn: synthesise a dataset whose hands come
 from the other three only, prepare it, train the default model (CTC, `cpu` preset) for a fixed wall-clock
 budget, export it under the competition contract, and read the held-out signer's letters, spelled as the
 words of real_letters.WORDS, through the exported .tflite exactly as `fingerspell predict` would. Prints JSON:
@@ -22,14 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from fingerspell import checkpoint
-from fingerspell.handshapes import is_mirrored
+from fingerspell.training import checkpoint
+from fingerspell.synth.handshapes import is_mirrored
 from fingerspell.inference import load_model
 from fingerspell.metrics import score
-from fingerspell.real_letters import PHOTO_FOLDER, SIGNERS, WORDS, read_signer, spell_word
+from fingerspell.synth.real_letters import PHOTO_FOLDER, SIGNERS, WORDS, read_signer, spell_word
 from common import run, training_parser
-from fingerspell.store import prepare
-from fingerspell.synthetic_dataset import synthesize
+from fingerspell.store.store import prepare
+from fingerspell.synth.dataset import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 

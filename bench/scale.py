@@ -53,8 +53,8 @@ def memory_mb(pid="self") -> dict:
 def train_steps(store: str, steps: int) -> dict:
     """`steps` training steps of the full preset; runs in its own process (see main)."""
     import numpy as np
-    from fingerspell.config import preset
-    from fingerspell.train import Trainer, configure_tensorflow
+    from fingerspell.training.config import preset
+    from fingerspell.training.trainer import Trainer, configure_tensorflow
     import tempfile
     configure_tensorflow(0)
     config = preset("ctc", "full")

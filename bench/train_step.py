@@ -30,14 +30,14 @@ VARIANTS = ("before", "after", "after_deterministic", "after_dense_ctc", "after_
 def worker(store: str, variant: str, steps: int) -> dict:
     import numpy as np
     import tensorflow as tf
-    from fingerspell.config import preset
+    from fingerspell.training.config import preset
     from fingerspell.models import ctc
-    from fingerspell.train import Trainer, configure_tensorflow
+    from fingerspell.training.trainer import Trainer, configure_tensorflow
     configure_tensorflow(0, deterministic=variant in ("before", "after_deterministic"))
     if variant in ("before", "after_dense_ctc"):
         sparse = ctc.ctc_loss
         ctc.ctc_loss = lambda *args, **kwargs: sparse(*args, **{**kwargs, "kernel": "dense"})
-        import fingerspell.run  # noqa: F401  (run.per_example_loss looks ctc_loss up at call time)
+        import fingerspell.training.run  # noqa: F401  (run.per_example_loss looks ctc_loss up at call time)
     trainer = Trainer(store, Path(store).parent / f"run-{variant}", preset("ctc", "cpu"))
     if variant in ("before", "after_stored_length_buckets"):
         source = trainer.train_data
@@ -75,8 +75,8 @@ def main() -> None:
         print(json.dumps(worker(str(out / "store"), args.worker, args.steps)))
         return
     import numpy as np
-    from fingerspell.store import prepare
-    from fingerspell.synthetic_dataset import synthesize
+    from fingerspell.store.store import prepare
+    from fingerspell.synth.dataset import synthesize
     if not (out / "data" / "train.csv").is_file():
         synthesize(out / "data", sequences=1200, signers=20, seed=5, workers=2, progress=False)
     if not (out / "store" / "header.json").is_file():

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from fingerspell.store import prepare
-from fingerspell.synthetic_dataset import synthesize
+from fingerspell.store.store import prepare
+from fingerspell.synth.dataset import synthesize
 
 os.environ["FINGERSPELL_DETERMINISTIC"] = "1"  # tests compare reruns bit for bit; users opt in (--deterministic)
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -43,8 +43,8 @@ _EXPORTS = {}
 def export_tiny(kind, tiny_store, tmp_path_factory):
     """(kind, run dir, export dir, export info) of a barely trained tiny model; built once per session."""
     if kind not in _EXPORTS:
-        from fingerspell.export import export_run
-        from fingerspell.train import train
+        from fingerspell.export.tflite import export_run
+        from fingerspell.training.trainer import train
         root = tmp_path_factory.mktemp(f"export-{kind}")
         train(tiny_store, root / "run", model=kind, epochs=1, progress=False, settings=TINY_MODEL)
         _EXPORTS[kind] = (kind, root / "run", root / "export", export_run(root / "run", root / "export"))

@@ -4,11 +4,11 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from fingerspell import augment as aug
+from fingerspell.training import augment as aug
 from fingerspell.features import FeatureLayout, compute_features, input_landmark_names
-from fingerspell.landmarks import PALM_POINTS
-from fingerspell.store import store_landmarks
-from fingerspell.synthetic import make_signer, render_sequence
+from fingerspell.layout import PALM_POINTS
+from fingerspell.store.store import store_landmarks
+from fingerspell.synth.render import make_signer, render_sequence
 
 LAYOUT = FeatureLayout.from_names(input_landmark_names())
 LIPS_LAYOUT = FeatureLayout.from_names(input_landmark_names(lips=True), lips=True)
@@ -262,7 +262,7 @@ def test_compiled_camera_equals_the_array_expression():
 
 
 def test_compiled_hand_rotation_equals_the_array_expression():
-    from fingerspell.handshapes import rotation
+    from fingerspell.synth.handshapes import rotation
     frames, config = _awkward(), aug.AugmentConfig()
     out = aug.hand_rotation(frames, LAYOUT, np.random.default_rng(5), config)
     rng, expected = np.random.default_rng(5), frames.copy()

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from fingerspell.cli import main
-from fingerspell.landmarks import DataError
-from fingerspell.store import Store, prepare
+from fingerspell.errors import DataError
+from fingerspell.store.store import Store, prepare
 
 
 @pytest.fixture
@@ -158,8 +158,8 @@ def test_truncated_or_mismatched_checkpoint_is_a_clear_error(tmp_path, capsys):
     """A checkpoint cut short (a full disk, a partial copy) or holding weights of another model: the command
     names the file and says what is wrong, no traceback."""
     import tensorflow as tf
-    from fingerspell import checkpoint
-    from fingerspell.config import preset
+    from fingerspell.training import checkpoint
+    from fingerspell.training.config import preset
     run = tmp_path / "run"
     config = preset("ctc").with_settings(["ctc.dim=32", "ctc.groups=1", "ctc.heads=2"])
     checkpoint.save(run, "best", {"config": config.to_dict(), "num_features": 162},

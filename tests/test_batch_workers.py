@@ -6,10 +6,10 @@ import signal
 import numpy as np
 import pytest
 
-from fingerspell.batch_workers import resolve_workers
-from fingerspell.config import preset
-from fingerspell.data import Batches
-from fingerspell.store import Store
+from fingerspell.training.batch_workers import resolve_workers
+from fingerspell.training.config import preset
+from fingerspell.training.batches import Batches
+from fingerspell.store.store import Store
 
 SETTINGS = ["batch_size=8", "features_in_step=true", "max_frames=96"]
 

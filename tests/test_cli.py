@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from fingerspell.cli import build_parser, main
-from fingerspell.store import Store
+from fingerspell.store.store import Store
 
 
 def test_module_entry_point_prints_help():

@@ -1,6 +1,6 @@
 import pytest
 
-from fingerspell.config import preset
+from fingerspell.training.config import preset
 
 
 def test_settings_apply_with_their_types():

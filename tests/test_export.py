@@ -9,13 +9,14 @@ import pytest
 
 from fingerspell import load_model
 from fingerspell.cli import main
-from fingerspell.export import export_run
+from fingerspell.export.tflite import export_run
 from fingerspell.features import selected_columns
 from fingerspell.inference import LiteModel, RunModel
-from fingerspell.landmarks import COORDINATE_COLUMNS, WideParquet
-from fingerspell.store import Store
-from fingerspell.config import preset
-from fingerspell.train import Trainer
+from fingerspell.layout import COORDINATE_COLUMNS
+from fingerspell.io.kaggle import WideParquet
+from fingerspell.store.store import Store
+from fingerspell.training.config import preset
+from fingerspell.training.trainer import Trainer
 
 from conftest import export_tiny
 from fingerspell.vocab import CHAR_TO_INDEX
@@ -161,7 +162,7 @@ def test_evaluate_exported_on_store_and_on_kaggle_data(exported, tiny_dataset, t
 
 
 def test_run_scores_train_phrases_and_supplemental_sentences_apart(exported, tiny_store):
-    from fingerspell.evaluate import evaluate_run
+    from fingerspell.evaluation.scoring import evaluate_run
     from fingerspell.metrics import score
     result = evaluate_run(exported[1], tiny_store, split="all")
     sources = Store(tiny_store).sequences.source

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import export_tiny, shared
 from fingerspell.cli import main
-from fingerspell.extract import extract, video_python
-from fingerspell.landmarks import PART_OFFSET, WideParquet
+from fingerspell.video.extract import extract, video_python
+from fingerspell.layout import PART_OFFSET
+from fingerspell.io.kaggle import WideParquet
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +116,9 @@ def test_predict_and_show_straight_from_a_video(video_env, tmp_path, capsys):
 
 
 def test_missing_video_environment_is_actionable(monkeypatch, tmp_path):
-    import fingerspell.extract as module
+    import fingerspell.video.extract as module
     monkeypatch.setenv("FINGERSPELL_VIDEO_PYTHON", str(tmp_path / "nowhere"))
     monkeypatch.setattr(module, "DEFAULT_VIDEO_ENV", tmp_path / "none")
-    monkeypatch.setattr(module, "__file__", str(tmp_path / "a" / "b" / "c.py"))
+    monkeypatch.setattr(module, "__file__", str(tmp_path / "a" / "b" / "c" / "d.py"))
     with pytest.raises(RuntimeError, match="fingerspell setup-video"):
         module.video_python()

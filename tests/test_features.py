@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from fingerspell.data import Batches
-from fingerspell.config import preset
+from fingerspell.training.batches import Batches
+from fingerspell.training.config import preset
 from fingerspell.features import (FeatureLayout, columns_to_landmarks, compute_features, input_landmark_names,
                                   selected_columns)
-from fingerspell.landmarks import WideParquet
-from fingerspell.store import Store
+from fingerspell.io.kaggle import WideParquet
+from fingerspell.store.store import Store
 
 NAMES = input_landmark_names()
 LAYOUT = FeatureLayout.from_names(NAMES)

@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from fingerspell.extract import video_python
-from fingerspell.holistic_graph import HANDS, HOLISTIC, POSE, fields, node, nodes, without_face
+from fingerspell.video.extract import video_python
+from fingerspell.live.holistic_graph import HANDS, HOLISTIC, POSE, fields, node, nodes, without_face
 
 HOLISTIC_NODE = dict(
     inputs=["IMAGE:image_transformed"],

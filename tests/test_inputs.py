@@ -7,8 +7,9 @@ import pytest
 
 from conftest import export_tiny, shared
 from fingerspell.cli import main
-from fingerspell.inputs import read_pose_landmarks
-from fingerspell.landmarks import PART_OFFSET, DataError
+from fingerspell.io.inputs import read_pose_landmarks
+from fingerspell.layout import PART_OFFSET
+from fingerspell.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from conftest import shared
-from fingerspell.extract import video_python
-from fingerspell.browser_model import check_sequences
+from fingerspell.video.extract import video_python
+from fingerspell.export.onnx import check_sequences
 from fingerspell.inference import BUNDLED_MODEL, LiteModel, fill_missed_frames, to_columns
-from fingerspell.landmarks import NUM_LANDMARKS, PART_OFFSET, WideParquet, indices_for_columns
-from fingerspell.browser import LivePage, chromium_path
-from fingerspell.y4m import write as write_y4m
+from fingerspell.layout import NUM_LANDMARKS, PART_OFFSET, indices_for_columns
+from fingerspell.io.kaggle import WideParquet
+from support.browser import LivePage, chromium_path
+from support.y4m import write as write_y4m
 from test_serve import web_root
 
 # 8 frames of MediaPipe's gesture clip with the hand up (not fingerspelling: the bundled model reads

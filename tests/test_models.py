@@ -105,8 +105,8 @@ def test_cached_greedy_equals_uncached_greedy():
 
 def test_seq2seq_reads_as_many_frames_as_the_run_allows():
     """One max_frames for a run: a seq2seq model set to 256 frames takes 256 (its positions follow)."""
-    from fingerspell.config import preset
-    from fingerspell.run import build_model
+    from fingerspell.training.config import preset
+    from fingerspell.training.run import build_model
     config = preset("seq2seq").with_settings(["max_frames=256", "seq2seq.dim=32", "seq2seq.hidden=48",
                                               "seq2seq.heads=2"])
     model = build_model(config, 20)

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 
 from conftest import shared
-from fingerspell.handshapes import canonical_hands, is_mirrored
-from fingerspell.landmarks import DataError, PART_OFFSET
-from fingerspell.real_letters import (TRANSITION_FRAMES, read_npz_letters, read_pose_hand, read_pose_letters,
+from fingerspell.synth.handshapes import canonical_hands, is_mirrored
+from fingerspell.errors import DataError
+from fingerspell.layout import PART_OFFSET
+from fingerspell.synth.real_letters import (TRANSITION_FRAMES, read_npz_letters, read_pose_hand, read_pose_letters,
                                       read_signer, spell_word)
 
 

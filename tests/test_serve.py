@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fingerspell.browser_model import ContractError, browser_model, check_sequences
+from fingerspell.export.onnx import ContractError, browser_model, check_sequences
 from fingerspell.inference import BUNDLED_MODEL, LiteModel
-from fingerspell.serve import make_server
-from fingerspell.web_assets import (PACKAGES, NpmPackage, check_integrity, install, is_installed, missing_packages,
+from fingerspell.live.serve import make_server
+from fingerspell.live.assets import (PACKAGES, NpmPackage, check_integrity, install, is_installed, missing_packages,
                                    web_dir)
 
 
@@ -204,7 +204,7 @@ def test_serve_command_prints_its_local_address_and_serves_the_page():
 
 def test_model_status_is_reworked_only_when_the_model_files_change(tmp_path, monkeypatch):
     """The page asks every 2 s: a broken export is not reconverted, a good one not re-hashed, each time."""
-    import fingerspell.serve as serve
+    import fingerspell.live.serve as serve
     calls = []
     real = serve.browser_model
     monkeypatch.setattr(serve, "browser_model", lambda *args: calls.append(args) or real(*args))
@@ -222,8 +222,8 @@ def test_model_status_is_reworked_only_when_the_model_files_change(tmp_path, mon
 def test_the_page_and_its_workers_use_the_layout_of_landmarks_py():
     """web/layout.js (the page's and the workers' one copy of the frame layout) says what landmarks.py says."""
     import re
-    from fingerspell.landmarks import NUM_LANDMARKS, PART_OFFSET, PARTS
-    from fingerspell.serve import PAGE
+    from fingerspell.layout import NUM_LANDMARKS, PART_OFFSET, PARTS
+    from fingerspell.live.serve import PAGE
     text = (PAGE / "layout.js").read_text()
     parts = {name: (int(start), int(count))
              for name, start, count in re.findall(r"(\w+): \[(\d+), (\d+)\]", text.split("const PARTS")[1])}

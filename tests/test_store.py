@@ -4,11 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fingerspell import store as store_module
+from fingerspell.store.store import store as store_module
 from fingerspell.cli import main
-from fingerspell.landmarks import DataError, WideParquet
-from fingerspell.store import SPLITS, Store, assign_splits, prepare, set_aside_seen_phrases, store_landmarks
-from fingerspell.synthetic_dataset import synthesize
+from fingerspell.errors import DataError
+from fingerspell.io.kaggle import WideParquet
+from fingerspell.store.store import SPLITS, Store, assign_splits, prepare, set_aside_seen_phrases, store_landmarks
+from fingerspell.synth.dataset import synthesize
 
 
 @pytest.fixture(scope="module")

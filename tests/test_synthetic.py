@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from conftest import shared
-from fingerspell import handshapes
-from fingerspell.landmarks import PART_OFFSET
-from fingerspell.synthetic import make_signer, render_sequence
-from fingerspell.synthetic_dataset import STATS_FILE, _apart_from, compare_statistics, synthesize
+from fingerspell.synth import handshapes
+from fingerspell.layout import PART_OFFSET
+from fingerspell.synth.render import make_signer, render_sequence
+from fingerspell.synth.dataset import STATS_FILE, _apart_from, compare_statistics, synthesize
 
 
 def _digest(root):
@@ -126,7 +126,7 @@ def test_j_and_z_move():
     signer = _signer()
 
     def wrist_travel(char):  # over the letter itself, not the hand rising and falling around it
-        from fingerspell.synthetic import _hand_track
+        from fingerspell.synth.render import _hand_track
         hand, _, (lead_in, lead_out) = _hand_track(char, signer, np.random.default_rng(0))
         return np.ptp(hand[lead_in:len(hand) - lead_out, 0, :2], axis=0).max()
     assert wrist_travel("j") > 2 * wrist_travel("i")
@@ -218,7 +218,7 @@ def test_label_swaps_put_the_signing_hand_under_the_other_label():
 
 
 def test_fast_signing_holds_less_and_skips_part_of_letters():
-    from fingerspell.synthetic import _timeline
+    from fingerspell.synth.render import _timeline
     slow, fast = _signer(frames_per_char=12.0, pace_drift=0.0), _signer(frames_per_char=5.0, pace_drift=0.0)
     *_, hold_slow, reach_slow = _timeline("abcdefghijkl", slow, np.random.default_rng(0))
     *_, hold_fast, reach_fast = _timeline("abcdefghijkl", fast, np.random.default_rng(0))
@@ -235,7 +235,7 @@ def test_generation_needs_no_shared_data(tmp_path):
             "    if 'shared/data' in str(f): raise FileNotFoundError(f)\n"
             "    return real_open(f, *a, **k)\n"
             "builtins.open = guard\n"
-            "from fingerspell.synthetic_dataset import synthesize\n"
+            "from fingerspell.synth.dataset import synthesize\n"
             f"synthesize({str(tmp_path / 'd')!r}, sequences=8, signers=2, seed=1, progress=False)\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
     assert (tmp_path / "d" / "train.csv").is_file()

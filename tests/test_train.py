@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fingerspell import checkpoint
+from fingerspell.training import checkpoint
 from fingerspell.cli import main
-from fingerspell.config import preset
-from fingerspell.data import Batches
-from fingerspell.store import Store, prepare
-from fingerspell.run import build_model, per_example_loss
-from fingerspell.train import Trainer, configure_tensorflow, train
+from fingerspell.training.config import preset
+from fingerspell.training.batches import Batches
+from fingerspell.store.store import Store, prepare
+from fingerspell.training.run import build_model, per_example_loss
+from fingerspell.training.trainer import Trainer, configure_tensorflow, train
 
 TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=16", "seq2seq.dim=32", "seq2seq.hidden=48",
         "seq2seq.heads=2"]
@@ -133,7 +133,7 @@ def test_bad_inputs_never_give_nan_or_inf(tiny_store):
 
 def _single_batch(data, frames, phrase):
     import tensorflow as tf
-    from fingerspell.data import encode_labels
+    from fingerspell.training.batches import encode_labels
     from fingerspell.features import compute_features
     features = compute_features(frames, data.layout, data.config.max_frames)[None]
     labels, _ = encode_labels(phrase, data.config.model, data.config.seq2seq.max_target)
@@ -290,7 +290,7 @@ def test_full_preset_reads_the_lips_and_says_how_to_prepare_for_them(tiny_store,
 def test_learning_rate_schedule_runs_in_the_graph_and_follows_warmup_then_cosine():
     import math
     import tensorflow as tf
-    from fingerspell.train import lr_schedule
+    from fingerspell.training.trainer import lr_schedule
     config = preset("ctc").replace(warmup_fraction=0.1)
     peak = 2 * config.learning_rate
     horizon = tf.Variable(200.0)
@@ -308,7 +308,7 @@ def test_jit_pads_batches_to_fixed_buckets_and_trains(tiny_store, tmp_path):
     """--set jit=true: XLA compiles the training step, so batches come in a few fixed lengths (each new
     shape is a new compilation), the padding masked as before, the features those of the unpadded batch (up
     to float rounding: their NaN-aware sums run over the padding too); the compiled step updates the weights."""
-    from fingerspell.data import FRAME_BUCKET, LABEL_BUCKET
+    from fingerspell.training.batches import FRAME_BUCKET, LABEL_BUCKET
     store = Store(tiny_store)
     config = preset("ctc").with_settings(TINY + ["jit=true", "epochs=1"])
     plain = Batches(store, store.split("train"), config.replace(jit=False), training=True)
@@ -333,7 +333,7 @@ def test_compiled_features_match_the_plain_ones_and_skip_resumes_at_a_batch(tiny
     """jit_features (the full preset's): the batch features XLA-compiled, landmark batches padded to multiples
     of FRAME_BUCKET frames; the same features as uncompiled. A dataset that skips the positions a run has
     done (`next_position` of its last batch) yields the rest of the epoch's batches unchanged."""
-    from fingerspell.data import FRAME_BUCKET, next_position
+    from fingerspell.training.batches import FRAME_BUCKET, next_position
     store = Store(tiny_store)
     config = preset("ctc").with_settings(TINY + ["batch_size=8"])
     plain = Batches(store, store.split("train"), config, training=True)

@@ -3,8 +3,8 @@ import pytest
 from PIL import Image
 
 from fingerspell.cli import main
-from fingerspell.report import character_errors, write_report
-from fingerspell.visualize import show
+from fingerspell.evaluation.report import character_errors, write_report
+from fingerspell.evaluation.visualize import show
 
 
 def test_contact_sheet_and_gif_of_a_synthetic_sequence(tiny_dataset, tmp_path, capsys):
@@ -55,8 +55,8 @@ def test_mp4_animation(tmp_path):
 def test_pictures_draw_the_signing_hand_large_and_what_was_read_where(tiny_store, tiny_dataset, tmp_path_factory):
     from conftest import export_tiny
     from fingerspell.inference import RunModel, frame_labels, load_model
-    from fingerspell.landmarks import WideParquet
-    from fingerspell.visualize import _hand_view, dominant_hand
+    from fingerspell.io.kaggle import WideParquet
+    from fingerspell.evaluation.visualize import _hand_view, dominant_hand
     import pandas as pd
     row = pd.read_csv(tiny_dataset / "train.csv", keep_default_na=False).iloc[2]
     frames = WideParquet(tiny_dataset / row.path).read_sequence(int(row.sequence_id))

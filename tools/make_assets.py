@@ -1,6 +1,6 @@
 """Derive the generator's small shape tables from the real reference data in ../shared/data.
 
-Writes src/fingerspell/assets/handshapes.npz: for each of the four real signers (fingerspell.real_letters),
+Writes src/fingerspell/assets/handshapes.npz: for each of the four real signers (fingerspell.synth.real_letters),
 up to 24 real frames per letter A-Z in the canonical hand frame (a right hand as an unmirrored camera sees
 it, wrist at the origin, wrist-to-middle-knuckle length 1), float16: `<signer>/shapes` (n, 21, 3) and
 `<signer>/letters` (n,) letter indices 0..25. And body_template.json: one real Holistic frame's face and pose.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fingerspell.handshapes import LETTERS, canonical_hands, is_mirrored
-from fingerspell.real_letters import PHOTO_FOLDER, SIGNERS, read_signer
+from fingerspell.synth.handshapes import LETTERS, canonical_hands, is_mirrored
+from fingerspell.synth.real_letters import PHOTO_FOLDER, SIGNERS, read_signer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -26,12 +26,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from fingerspell import checkpoint  # noqa: E402
-from fingerspell.evaluate import evaluate_exported  # noqa: E402
-from fingerspell.export import export_run  # noqa: E402
-from fingerspell.handshapes import shape_bank  # noqa: E402
+from fingerspell.evaluation.scoring import evaluate_exported  # noqa: E402
+from fingerspell.export.tflite import export_run  # noqa: E402
+from fingerspell.synth.handshapes import shape_bank  # noqa: E402
 from fingerspell.inference import BUNDLED_MODEL  # noqa: E402
-from fingerspell.store import Store, prepare  # noqa: E402
-from fingerspell.synthetic_dataset import plan_metadata, synthesize  # noqa: E402
+from fingerspell.store.store import Store, prepare  # noqa: E402
+from fingerspell.synth.dataset import plan_metadata, synthesize  # noqa: E402
 
 FILES = ("model.tflite", "inference_args.json", "character_to_prediction_index.json")
 

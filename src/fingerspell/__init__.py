@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 def load_model(path=None, threads: int = 1):
     """A `.tflite` file, an export folder or a run directory (none: the bundled model) -> an object whose
     `predict(frames)` is text and `read(frames)` also gives per-character confidence."""
-    from .inference import load_model as _load
+    from fingerspell.inference import load_model as _load
     return _load(path, threads)
 
 

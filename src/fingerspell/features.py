@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from .landmarks import ARM_POINTS, HAND_SIZE as HAND_POINTS, LANDMARK_NAMES, LIP_POINTS, MIDDLE_KNUCKLE, columns_for
+from fingerspell.layout import ARM_POINTS, HAND_SIZE as HAND_POINTS, LANDMARK_NAMES, LIP_POINTS, MIDDLE_KNUCKLE, columns_for
 
 SWAP_RADIUS = 2.5  # palm lengths: how close to the signing hand's usual place a mislabelled hand must be
 RELATIVE_SCALE = 0.25  # keeps body points, a few palm lengths away, near unit size

@@ -13,10 +13,11 @@ from typing import Iterator
 
 import numpy as np
 
-from . import checkpoint
-from .landmarks import (NUM_LANDMARKS, SEQUENCE_COLUMN, DataError, WideParquet, indices_for_columns, read_long,
-                        table_to_landmarks)
-from .vocab import NUM_CHARACTERS, decode
+from fingerspell.training import checkpoint
+from fingerspell.layout import NUM_LANDMARKS, SEQUENCE_COLUMN, indices_for_columns
+from fingerspell.errors import DataError
+from fingerspell.io.kaggle import WideParquet, read_long, table_to_landmarks
+from fingerspell.vocab import NUM_CHARACTERS, decode
 
 SIGNATURE, INPUT, OUTPUT = "serving_default", "inputs", "outputs"
 BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "model"
@@ -153,8 +154,8 @@ class RunModel:
     """A run directory's checkpoint, through the same graph the export bakes in (needs TensorFlow)."""
 
     def __init__(self, run_dir: str | Path, which: str = "best"):
-        from .run import load_run
-        from .export import ExportModule
+        from fingerspell.training.run import load_run
+        from fingerspell.export.tflite import ExportModule
         import tensorflow as tf
         config, model, _ = load_run(run_dir, which)
         self.module = ExportModule(model, config)
@@ -213,7 +214,7 @@ def read_sequences(path: str | Path, columns: list[str], sequence_ids=None) -> I
     sequence_id column, the ISLR long layout (.csv or .parquet), a pose-format `.pose` file, or a Kaggle
     dataset folder (its sequences found through its metadata csvs; all, or those named).
     """
-    from .inputs import dataset_rows, is_dataset, read_pose_landmarks
+    from fingerspell.io.inputs import dataset_rows, is_dataset, read_pose_landmarks
     path = Path(path)
     if is_dataset(path):
         for row in dataset_rows(path, sequence_ids).itertuples(index=False):

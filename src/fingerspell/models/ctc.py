@@ -8,8 +8,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from ..vocab import BLANK_TOKEN, CTC_CLASSES
-from .layers import ConvBlock, TransformerBlock, masked_pool
+from fingerspell.vocab import BLANK_TOKEN, CTC_CLASSES
+from fingerspell.models.layers import ConvBlock, TransformerBlock, masked_pool
 
 assert BLANK_TOKEN == CTC_CLASSES - 1, "the C++ CTC kernel takes the last class as the blank"
 

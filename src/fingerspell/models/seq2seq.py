@@ -14,8 +14,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from ..vocab import EOS_TOKEN, PAD_TOKEN, SEQ2SEQ_CLASSES, SOS_TOKEN
-from .layers import Attention, FeedForward, TransformerBlock, downsample_mask, padding_mask
+from fingerspell.vocab import EOS_TOKEN, PAD_TOKEN, SEQ2SEQ_CLASSES, SOS_TOKEN
+from fingerspell.models.layers import Attention, FeedForward, TransformerBlock, downsample_mask, padding_mask
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,160 @@
+"""An exported .tflite made runnable in the browser: converted to ONNX, checked against LiteRT, cached.
+
+The LiteRT web runtimes refuse a dynamic frame count, so the page runs the export with onnxruntime-web
+after `tf2onnx` has converted the very same file (no second copy of the model or its features). The
+conversion is checked, not trusted: the ONNX model must give LiteRT's `outputs` (<= 1e-4) on a synthetic
+sequence with undetected frames, and nothing on 0 frames, or it is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from fingerspell.training import checkpoint
+from fingerspell.vocab import NUM_CHARACTERS
+from fingerspell.live.assets import staged_folder
+
+OPSET = 17
+TOLERANCE = 1e-4
+CHECK_PHRASE = "3 creekhouse"
+
+
+class ContractError(ValueError):
+    """The file is not a model under the competition contract (or does not convert faithfully)."""
+
+
+def model_files(path: str | Path) -> tuple[Path, Path]:
+    """(model.tflite, inference_args.json) of an export folder or file, or a ContractError saying what lacks."""
+    path = Path(path)
+    model = path / "model.tflite" if path.is_dir() else path
+    args = model.parent / "inference_args.json"
+    if not model.is_file():
+        hint = (f" (a training run: `fingerspell export {path} -o EXPORT_DIR` first, then serve EXPORT_DIR)"
+                if checkpoint.exists(path, "best") else "")
+        raise ContractError(f"{model}: no such model file{hint}")
+    if not args.is_file():
+        raise ContractError(f"{model}: no inference_args.json beside it (the contract's column list)")
+    return model, args
+
+
+def cache_key(model: Path, args: Path) -> str:
+    digest = hashlib.sha256(model.read_bytes())
+    digest.update(args.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _keep_nan_in_selects(graph, ops):
+    """tf2onnx writes a float select as cond * x + (1 - cond) * y unless it sees a NaN test feeding it; our
+    features select around NaN landmarks (NaN * 0 is NaN), so every select becomes a real ONNX Where."""
+    for op in ops:
+        if op.type in ("Select", "SelectV2"):
+            op.set_attr("handles_nan", True)
+    return ops
+
+
+def convert(model: Path, out: Path) -> None:
+    """model.tflite -> ONNX file `out`; ContractError if tf2onnx cannot convert it."""
+    try:
+        import tf2onnx
+    except ModuleNotFoundError as error:
+        raise RuntimeError("the browser page needs tf2onnx to convert the model: pip install "
+                           "'fingerspell[web]'") from error
+    import logging
+    import warnings
+    logging.getLogger("tf2onnx").setLevel(logging.ERROR)
+    with warnings.catch_warnings():  # tf2onnx reads the file with tf.lite.Interpreter, which warns it is deprecated
+        warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated", category=UserWarning)
+        try:
+            tf2onnx.convert.from_tflite(str(model), opset=OPSET, custom_rewriter=[_keep_nan_in_selects],
+                                        output_path=str(out))
+        except (ValueError, RuntimeError, KeyError) as error:
+            raise ContractError(f"{model}: could not convert it for the browser ({error})") from error
+
+
+def check_sequences(columns: list[str]) -> list[np.ndarray]:
+    """Inputs (frames, len(columns)) the conversion must agree on: a synthetic phrase, the same with hands
+    lost in a third of its frames, one frame, and none."""
+    from fingerspell.inference import to_columns
+    from fingerspell.synth.render import make_signer, render_sequence
+    rng = np.random.default_rng(7)
+    frames = render_sequence(CHECK_PHRASE, make_signer(rng, 1), rng)
+    phrase = to_columns(frames, columns)
+    lost = phrase.copy()
+    lost[::3] = np.nan
+    return [phrase, lost, phrase[:1], phrase[:0]]
+
+
+def check(lite, onnx_file: Path) -> float:
+    """Largest |ONNX - LiteRT| over check_sequences, `lite` the export on LiteRT; raises ContractError if
+    any differ in shape or by more than TOLERANCE."""
+    import onnxruntime as ort
+    model = lite.model_file
+    try:
+        session = ort.InferenceSession(str(onnx_file), providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own types for a graph the converter got wrong
+        raise ContractError(f"{model}: the converted model does not load ({str(error)[:300]})") from error
+    name = session.get_inputs()[0].name
+    worst = 0.0
+    for inputs in check_sequences(lite.columns):
+        expected = lite.runner(inputs=inputs)["outputs"]
+        try:
+            got = session.run(None, {name: inputs})[0]
+        except Exception as error:
+            raise ContractError(f"{model}: the converted model fails on a {len(inputs)}-frame input "
+                                f"({str(error)[:300]})") from error
+        if expected.shape != got.shape:
+            raise ContractError(f"{model}: converted model gives outputs {got.shape}, LiteRT {expected.shape} "
+                                f"on a {len(inputs)}-frame input")
+        if expected.size:
+            worst = max(worst, float(np.abs(expected - got).max()))
+    if worst > TOLERANCE:
+        raise ContractError(f"{model}: converted model differs from LiteRT by {worst:.2e} (> {TOLERANCE})")
+    return worst
+
+
+def contract_model(model: Path, args: Path):
+    """The export on LiteRT (a LiteModel), after checking its column list, signature and output width;
+    ContractError otherwise."""
+    from fingerspell.inference import LiteModel
+    try:  # read here first, so that a broken column list is named as such
+        json.loads(args.read_text(encoding="utf-8"))["selected_columns"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ContractError(f"{args}: not a valid inference_args.json ({error})") from error
+    try:
+        lite = LiteModel(model)
+    except ValueError as error:
+        raise ContractError(str(error)) from error
+    details = lite.runner.get_output_details()
+    shape = details.get("outputs", {}).get("shape_signature", ())
+    if "outputs" not in details or len(shape) != 2 or shape[-1] != NUM_CHARACTERS:
+        raise ContractError(f"{model}: output 'outputs' must be [characters, {NUM_CHARACTERS}], "
+                            f"found {dict((k, list(v['shape_signature'])) for k, v in details.items())}")
+    return lite
+
+
+def browser_model(path: str | Path, root: Path) -> Path:
+    """The folder (model.onnx, inference_args.json, character_to_prediction_index.json, check.json) of the
+    export at `path`, converted and checked once per content under root/models/; ContractError if the
+    export cannot be served."""
+    model, args = model_files(path)
+    target = root / "models" / cache_key(model, args)
+    if (target / "check.json").is_file():
+        return target
+    lite = contract_model(model, args)
+    with staged_folder(target) as staging:
+        convert(model, staging / "model.onnx")
+        worst = check(lite, staging / "model.onnx")
+        shutil.copy(args, staging / "inference_args.json")
+        chars = model.parent / "character_to_prediction_index.json"
+        if chars.is_file():
+            shutil.copy(chars, staging / chars.name)
+        else:
+            from fingerspell.vocab import write_character_map
+            write_character_map(staging / chars.name)
+        (staging / "check.json").write_text(json.dumps({"source": str(model), "max_abs_difference": worst,
+                                                        "columns": len(lite.columns)}))
+    return target

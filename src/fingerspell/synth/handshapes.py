@@ -1,0 +1,221 @@
+"""Handshapes and movements of the 59 characters, drawn from real signers, for the synthetic generator.
+
+Letters come from a bank of real MediaPipe hands (assets/handshapes.npz, made by tools/make_assets.py from
+the real signers in ../shared/data/real_letters): per source signer and letter, up to 24 real frames in a
+canonical frame (a right hand as an unmirrored camera sees it, wrist at the origin, wrist-to-middle-knuckle
+length 1). A synthetic signer's letter is a blend of the sources' exemplars with the signer's own weights,
+plus the signer's bone lengths and a per-letter "accent", so signers differ the way real people do.
+
+Nothing here is invented to make characters easier to tell apart:
+- digits are ASL number handshapes, so 0/o, 2/v, 6/w and 9/f look alike, as they do for real signers;
+  3, 4, 5, 7 and 8 are assembled finger by finger from real letters (thumb out from L, spread fingers from W);
+- a space is no sign: the hand pauses and relaxes while it drifts on (see synthetic.py);
+- punctuation is traced in the air with the index hand ('-' a stroke, '/' a slash, '.' a poke, '@' a circle).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from fingerspell.layout import FINGER_CHAINS, PALM_POINTS
+from fingerspell.vocab import CHARACTERS
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+BANK_FILE = "assets/handshapes.npz"
+
+# A digit: (base letter, {finger: donor letter}); finger 0 is the thumb.
+_DIGITS = {
+    "0": ("o", {}), "1": ("s", {1: "d"}), "2": ("v", {}), "3": ("v", {0: "l"}), "4": ("w", {0: "b", 4: "b"}),
+    "5": ("w", {0: "y", 4: "b"}), "6": ("w", {}), "7": ("w", {0: "o", 3: "o", 4: "b"}),
+    "8": ("w", {0: "o", 2: "o", 3: "w", 4: "b"}), "9": ("f", {}),
+}
+_TRACED = {"-": "hline", "_": "lowline", "/": "diag", ".": "poke", ",": "hook", ":": "double-poke",
+           ";": "hook", "!": "drop", "?": "hook", "#": "cross", "+": "cross", "@": "circle", "&": "circle",
+           "%": "diag", "(": "arc-left", ")": "arc-right", "[": "vline", "~": "wave", "=": "hline", "*": "cross",
+           "'": "poke", "$": "vline"}
+
+
+@dataclass(frozen=True)
+class Sign:
+    shape: str  # a letter, a digit ("1" = the index hand that traces symbols) or "rest" (a space)
+    motion: str = "none"
+
+
+SIGNS: dict[str, Sign] = {
+    c: Sign(c, "j" if c == "j" else "z" if c == "z" else "none") if c in LETTERS
+    else Sign(c) if c in _DIGITS else Sign("rest", "space") if c == " " else Sign("1", _TRACED.get(c, "poke"))
+    for c in CHARACTERS}
+
+
+@lru_cache(maxsize=1)
+def shape_bank() -> dict[str, dict[str, np.ndarray]]:
+    """source signer -> letter -> (k, 21, 3) float64 real canonical handshapes."""
+    with resources.files("fingerspell").joinpath(BANK_FILE).open("rb") as handle:
+        data = np.load(handle, allow_pickle=False)
+        bank = {}
+        for key in data.files:
+            source, kind = key.split("/")
+            if kind == "shapes":
+                letters = data[f"{source}/letters"]
+                shapes = data[key].astype(np.float64)
+                bank[source] = {c: shapes[letters == i] for i, c in enumerate(LETTERS) if (letters == i).any()}
+    return bank
+
+
+@lru_cache(maxsize=1)
+def body_template() -> tuple[np.ndarray, np.ndarray]:
+    """A real Holistic frame: face (468, 3) and pose (33, 3), image-normalised."""
+    text = resources.files("fingerspell").joinpath("assets/body_template.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    return np.asarray(data["face"], dtype=np.float64), np.asarray(data["pose"], dtype=np.float64)
+
+
+def canonical_hands(hands: np.ndarray, mirror: bool) -> np.ndarray:
+    """Image hands `(N, 21, 3)` -> canonical: wrist at the origin, palm length 1, mirrored if asked."""
+    out = hands.astype(np.float64) - hands[:, :1]
+    if mirror:
+        out[..., 0] *= -1.0
+    palm = np.linalg.norm(out[:, 9], axis=-1)
+    return out / np.maximum(palm, 1e-6)[:, None, None]
+
+
+def is_mirrored(hands: np.ndarray, letters: np.ndarray) -> bool:
+    """True when a source's hands are not a right hand as an unmirrored camera sees it: for the flat B
+    hand facing the camera, the index knuckle then lies to the image right of the little finger's."""
+    flat = hands[letters == "b"] if (letters == "b").any() else hands
+    return bool(np.median(flat[:, 5, 0] - flat[:, 17, 0]) < 0)
+
+
+def rotation(yaw: float = 0.0, roll: float = 0.0, pitch: float = 0.0) -> np.ndarray:
+    """3x3 rotation (degrees): pitch about x, then yaw about y, then roll about z (image plane)."""
+    a, b, c = np.radians([pitch, yaw, roll])
+    rx = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    ry = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def align(shape: np.ndarray, onto: np.ndarray) -> np.ndarray:
+    """`shape` (21, 3) rotated about its wrist so its palm best matches `onto`'s (Kabsch)."""
+    a, b = shape[list(PALM_POINTS)], onto[list(PALM_POINTS)]
+    u, _, vt = np.linalg.svd(a.T @ b)
+    d = np.sign(np.linalg.det(u @ vt))
+    return shape @ (u @ np.diag([1.0, 1.0, d]) @ vt)
+
+
+def scale_bones(shape: np.ndarray, finger_scale: np.ndarray) -> np.ndarray:
+    """Rebuild a (21, 3) hand with each finger's bones scaled by `finger_scale[finger]` (5 values)."""
+    out = shape.copy()
+    for finger, chain in enumerate(FINGER_CHAINS):
+        for parent, child in zip(chain[:-1], chain[1:]):
+            out[child] = out[parent] + finger_scale[finger] * (shape[child] - shape[parent])
+    return out
+
+
+class SignerHands:
+    """One synthetic signer's handshapes: a personal blend of the real source signers, own bone lengths
+    and a small personal accent per shape. `shape(char_shape, rng)` draws one occurrence."""
+
+    def __init__(self, rng: np.random.Generator, sources: tuple[str, ...] | None = None):
+        bank = shape_bank()
+        self.sources = tuple(sorted(sources or bank))
+        missing = [s for s in self.sources if s not in bank]
+        if missing or not self.sources:
+            raise ValueError(f"unknown handshape sources {missing}; the bank has {sorted(bank)}")
+        self.bank = {s: bank[s] for s in self.sources}
+        self.mix = rng.dirichlet(np.full(len(self.sources), 0.6))
+        self.finger_scale = 1.0 + rng.normal(0.0, 0.06, 5)
+        self.accent = {c: rng.normal(0.0, 0.05, (21, 3)) for c in LETTERS}
+        self.letter_mix = {c: rng.dirichlet(self.mix * 8.0 + 0.05) for c in LETTERS}
+
+    def letter(self, letter: str, rng: np.random.Generator) -> np.ndarray:
+        """One real-based occurrence of a letter `(21, 3)` in hand units."""
+        weights = rng.dirichlet(self.letter_mix[letter] * 20.0 + 0.02)
+        picks = []
+        for source in self.sources:
+            options = self.bank[source].get(letter)
+            picks.append(options[rng.integers(len(options))] if options is not None else None)
+        reference = next(p for p in picks if p is not None)
+        total, blend = 0.0, np.zeros((21, 3))
+        for weight, pick in zip(weights, picks):
+            if pick is not None:  # align palms first so that a blend does not shrink the hand
+                blend += weight * align(pick, reference)
+                total += weight
+        blend /= total
+        shape = scale_bones(blend, self.finger_scale) + self.accent[letter]
+        return shape + rng.normal(0.0, 0.02, (21, 3))
+
+    def shape(self, name: str, rng: np.random.Generator) -> np.ndarray:
+        """A letter, a digit's number handshape, "1" (the tracing hand) or "rest" (a relaxed open hand)."""
+        if name in LETTERS:
+            return self.letter(name, rng)
+        if name == "rest":
+            return 0.5 * self.letter("b", rng) + 0.5 * self.letter("c", rng)
+        base, donors = _DIGITS[name]
+        shape = self.letter(base, rng)
+        for finger, donor in donors.items():
+            other = align(self.letter(donor, rng), shape)
+            chain = list(FINGER_CHAINS[finger][1:])
+            shape[chain] = other[chain]
+        return shape
+
+
+def _envelope(p):
+    return np.sin(np.pi * np.clip(p, 0, 1))
+
+
+def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Wrist offset (len(p), 3) in hand units and extra roll (degrees) at phases p in [0, 1] of a sign.
+
+    Every path starts and ends at rest so consecutive signs join smoothly.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    env, zero = _envelope(p), np.zeros_like(p)
+    roll = zero
+    if name in ("none", "space"):  # a space's drift is part of the wrist path (synthetic.py)
+        x, y, z = zero, zero, zero
+    elif name == "j":  # pinky traces a hook: down, then curving toward the thumb, wrist turning
+        x, y, z = -0.7 * p ** 2 * env, 0.8 * np.sin(np.pi * p / 1.2) * env, zero
+        roll = 70 * p * env
+    elif name == "z":  # index traces a Z: right, diagonal down-left, right
+        x = np.interp(p, [0, .15, .4, .65, .9, 1], [0, .9, .9, 0, .9, .9]) * env
+        y = np.interp(p, [0, .15, .4, .65, .9, 1], [0, 0, 0, .8, .8, .8]) * env
+        z = zero
+    elif name == "hline":
+        x, y, z = 1.0 * env * np.cos(np.pi * p), zero, zero
+    elif name == "lowline":
+        x, y, z = 1.0 * env * np.cos(np.pi * p), 0.8 * env, zero
+    elif name == "vline":
+        x, y, z = zero, 1.0 * env * np.cos(np.pi * p), zero
+    elif name == "diag":
+        x, y, z = 0.8 * env * np.cos(np.pi * p), -0.8 * env * np.cos(np.pi * p), zero
+    elif name == "poke":
+        x, y, z = zero, 0.15 * env, -0.9 * env
+    elif name == "double-poke":
+        x, y, z = zero, zero, -0.7 * np.abs(np.sin(2 * np.pi * p))
+    elif name == "cross":
+        x = 0.7 * np.sin(2 * np.pi * np.clip(2 * p, 0, 1)) * (p < .5)
+        y = 0.7 * np.sin(2 * np.pi * np.clip(2 * p - 1, 0, 1)) * (p >= .5)
+        z = zero
+    elif name == "circle":
+        x, y, z = 0.6 * np.sin(2 * np.pi * p) * env, 0.6 * (1 - np.cos(2 * np.pi * p)) * env, zero
+    elif name == "hook":
+        x, y, z = -0.5 * p * env, 0.7 * env, zero
+        roll = -40 * env
+    elif name == "drop":
+        x, y, z = zero, 1.2 * env, zero
+    elif name == "arc-left":
+        x, y, z = -0.8 * env, 0.5 * np.sin(2 * np.pi * p) * env, zero
+    elif name == "arc-right":
+        x, y, z = 0.8 * env, 0.5 * np.sin(2 * np.pi * p) * env, zero
+    elif name == "wave":
+        x, y, z = 0.8 * env * np.cos(np.pi * p), 0.35 * np.sin(4 * np.pi * p) * env, zero
+    elif name == "bounce":  # a doubled letter: a small slide sideways and back
+        x, y, z = 0.35 * env, -0.1 * env, zero
+    else:
+        raise ValueError(f"unknown motion {name!r}")
+    return np.stack([x, y, z], axis=-1), np.broadcast_to(roll, p.shape).astype(np.float64)

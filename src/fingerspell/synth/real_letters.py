@@ -1,0 +1,178 @@
+"""Real fingerspelled letters of four real signers, read from the team's reference data.
+
+Each source is one person's MediaPipe hand landmarks per letter A-Z (see ../shared/data/README.md):
+
+| signer | file | what it holds |
+|---|---|---|
+| borisgraudt | real_letters/borisgraudt_letters.npz | ~400 consecutive webcam frames per letter (MIT) |
+| siruyy | real_letters/siruyy_letters.npz | ~195 captures per letter at varied angles (MIT) |
+| spoken_to_signed | real_letters/spoken_to_signed_ase/*.pose | one Holistic clip per letter, J and Z moving (MIT) |
+| openasl | real_letters/openasl_photos/*.png | one photo per letter; landmarks from `fingerspell extract` (MIT) |
+
+The generator is built from some of them (tools/make_assets.py) and bench/real_letters.py reads the one held
+out. Readers return `RealLetters`: image-normalised hands as captured, frames of a clip in order.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fingerspell.io.inputs import read_pose_landmarks
+from fingerspell.errors import DataError
+from fingerspell.layout import HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SIGNERS = ("borisgraudt", "siruyy", "spoken_to_signed", "openasl")
+_NPZ_FILES = {"borisgraudt": "real_letters/borisgraudt_letters.npz", "siruyy": "real_letters/siruyy_letters.npz"}
+POSE_FOLDER = "real_letters/spoken_to_signed_ase"
+PHOTO_FOLDER = "real_letters/openasl_photos"
+
+
+@dataclass(frozen=True)
+class RealLetters:
+    """One real signer's letters: hands `(N, 21, 3)` float32 image-normalised, `letters` (N,) 'a'..'z',
+    `clips` (N,) ints (frames of one recording share an id and are in time order)."""
+    signer: str
+    hands: np.ndarray
+    letters: np.ndarray
+    clips: np.ndarray
+
+    def of(self, letter: str) -> list[np.ndarray]:
+        """The clips of one letter, each `(frames, 21, 3)` in time order."""
+        rows = self.letters == letter
+        return [self.hands[rows & (self.clips == c)] for c in np.unique(self.clips[rows])]
+
+
+def read_npz_letters(path: str | Path, signer: str) -> RealLetters:
+    """An npz with `landmarks` (N, 21, 3) and `letter` (N,); optional `frame` orders each letter's run."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("missing (see ../shared/data/README.md for the real signers' files)", path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            hands, letters = np.asarray(data["landmarks"], np.float32), np.char.lower(data["letter"].astype(str))
+            frame = np.asarray(data["frame"]) if "frame" in data.files else np.arange(len(hands))
+    except (OSError, ValueError, KeyError) as error:
+        raise DataError(f"not a letters file with `landmarks` and `letter` arrays ({error})", path) from error
+    if hands.ndim != 3 or hands.shape[1:] != (HAND_SIZE, 3):
+        raise DataError(f"`landmarks` has shape {hands.shape}; expected (N, {HAND_SIZE}, 3)", path)
+    if letters.shape != (len(hands),):
+        raise DataError(f"`letter` has shape {letters.shape}; expected ({len(hands)},)", path)
+    order = np.lexsort((frame, letters))
+    clips = np.searchsorted(np.array(sorted(set(letters.tolist()))), letters[order])
+    return RealLetters(signer, hands[order], letters[order], clips)
+
+
+def read_pose_hand(path: str | Path) -> np.ndarray:
+    """The signing hand of a pose-format `.pose` file: `(frames, 21, 3)` float32, image-normalised, NaN where
+    undetected (read as `predict` reads .pose files). The hand with more detected frames is the signing one."""
+    frames = read_pose_landmarks(path)
+    hands = [frames[:, PART_OFFSET[part]:PART_OFFSET[part] + HAND_SIZE] for part in ("left_hand", "right_hand")]
+    best = max(hands, key=lambda hand: np.isfinite(hand[:, 0, 0]).sum()).copy()
+    if not np.isfinite(best).any():
+        raise DataError(f"its hand components hold no detected {HAND_SIZE}-point hand", path)
+    best[..., 2] -= best[:, :1, 2]  # the source's z carries an offset: keep it relative to the wrist
+    return best
+
+
+def _gather(signer: str, clips) -> RealLetters:
+    """RealLetters from (letter, hand (frames, 21, 3)) pairs, one per clip; undetected frames dropped."""
+    hands, letters, ids = [], [], []
+    for number, (letter, hand) in enumerate(clips):
+        hand = hand[np.isfinite(hand[:, 0, 0])]
+        hands.append(hand)
+        letters += [letter] * len(hand)
+        ids += [number] * len(hand)
+    return RealLetters(signer, np.concatenate(hands).astype(np.float32), np.array(letters), np.array(ids))
+
+
+def _csv_rows(path: Path, hint: str) -> list[dict]:
+    if not path.is_file():
+        raise DataError(f"missing; {hint}", path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_pose_letters(folder: str | Path, signer: str = "spoken_to_signed") -> RealLetters:
+    """A folder of one `.pose` clip per letter with an `index.csv` (`path`, `words` = the letter)."""
+    folder = Path(folder)
+    rows = _csv_rows(folder / "index.csv", "expected index.csv naming each clip's letter")
+    clips = [(row["words"].strip().lower(), read_pose_hand(folder / Path(row["path"]).name))
+             for row in rows if row.get("words", "").strip().lower() in tuple(LETTERS)]
+    if not clips:
+        raise DataError("names no single-letter clips", folder / "index.csv")
+    return _gather(signer, clips)
+
+
+def _signing_hand(frames: np.ndarray) -> np.ndarray:
+    """The hand (right or left) detected in more frames of a `(frames, 543, 3)` sequence."""
+    right, left = (frames[:, PART_OFFSET[p]:PART_OFFSET[p] + HAND_SIZE] for p in ("right_hand", "left_hand"))
+    return right if np.isfinite(right[:, 0, 0]).sum() >= np.isfinite(left[:, 0, 0]).sum() else left
+
+
+def read_extracted_letters(folder: str | Path, signer: str = "openasl") -> RealLetters:
+    """`fingerspell extract` output of one image or clip per letter, named by the letter (A.png -> 'a')."""
+    from fingerspell.io.kaggle import WideParquet
+    folder = Path(folder)
+    rows = _csv_rows(folder / "metadata.csv", f"run `fingerspell extract PHOTOS... -o {folder}` first")
+    clips = [(Path(row["source"]).stem.lower(),
+              _signing_hand(WideParquet(folder / row["path"]).read_sequence(int(row["sequence_id"]))))
+             for row in rows if Path(row["source"]).stem.lower() in tuple(LETTERS)]
+    if not any(np.isfinite(hand[:, 0, 0]).any() for _, hand in clips):
+        raise DataError("no hand was found in any extracted letter", folder)
+    return _gather(signer, clips)
+
+
+def read_signer(name: str, data_root: str | Path, extracted: str | Path | None = None) -> RealLetters:
+    """One of the four real signers from `data_root` (../shared/data). `openasl` needs `extracted`, the
+    `fingerspell extract` output of its photos."""
+    root = Path(data_root)
+    if name in _NPZ_FILES:
+        return read_npz_letters(root / _NPZ_FILES[name], name)
+    if name == "spoken_to_signed":
+        return read_pose_letters(root / POSE_FOLDER, name)
+    if name == "openasl":
+        if extracted is None:
+            raise DataError(f"openasl: give the `fingerspell extract` output of {root / PHOTO_FOLDER}")
+        return read_extracted_letters(extracted, name)
+    raise ValueError(f"unknown real signer {name!r}; choose from {SIGNERS}")
+
+
+# Words for reading real letters as sequences: every letter A-Z, none in the generator's own word list.
+WORDS = ("alligator", "monkey", "jazz", "quiz", "yellow", "kitchen", "winter", "summer", "pizza", "zebra",
+         "jungle", "violin", "window", "queen", "oxygen", "puzzle", "dolphin", "basket", "hollow", "lemon",
+         "tiger", "pencil", "rocket", "wizard", "falcon", "ginger", "velvet", "jacket", "vortex", "quick",
+         "boxer", "hybrid", "crumb", "flight", "squid", "knight", "plaza", "dizzy", "mystic", "jewel")
+TRANSITION_FRAMES = 3
+
+
+def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored: bool) -> np.ndarray:
+    """A word spelled with one real signer's letters: float32 `(frames, 543, 3)`, NaN where unseen.
+
+    Per letter, 6 to 12 consecutive real frames of one of its clips (a single photo is held that long),
+    placed around one spot so that separate captures do not jump across the image; consecutive letters
+    are joined by TRANSITION_FRAMES frames blending the last frame of one into the first of the next.
+    Only the hand is there, as MediaPipe Hands gives it; a mirrored source counts as a left hand."""
+    pieces = []
+    for letter in word:
+        clips = real.of(letter)
+        if not clips:
+            raise DataError(f"{real.signer} has no clip of {letter!r}")
+        clip = clips[rng.integers(len(clips))].astype(np.float64)
+        length = int(rng.integers(6, 13))
+        start = int(rng.integers(max(1, len(clip) - length + 1)))
+        frames = clip[start:start + length]
+        frames = frames[np.minimum(np.arange(length), len(frames) - 1)]
+        frames[..., :2] += np.array([0.5, 0.6]) - clip[:, 0, :2].mean(axis=0)
+        if pieces:
+            weights = (np.arange(1, TRANSITION_FRAMES + 1) / (TRANSITION_FRAMES + 1))[:, None, None, None]
+            pieces.append((1 - weights[:, 0]) * pieces[-1][-1] + weights[:, 0] * frames[0])
+        pieces.append(frames)
+    hands = np.concatenate(pieces)
+    out = np.full((len(hands), NUM_LANDMARKS, 3), np.nan, np.float32)
+    part = "left_hand" if mirrored else "right_hand"
+    out[:, PART_OFFSET[part]:PART_OFFSET[part] + HAND_SIZE] = hands
+    return out
