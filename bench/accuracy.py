@@ -34,7 +34,7 @@ def main() -> None:
     test = table[table.split == "test"]
     report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
               "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed,
-                          "splits": header["splits"], "phrase_disjoint": header.get("phrase_disjoint", False),
+                          "splits": header["splits"], "split_rule": header.get("split_rule"),
                           "test_phrases_seen_in_training": round(float(test.phrase.isin(train_phrases).mean()), 4),
                           "test_signers_seen_in_training": int(test.participant_id.isin(
                               table.participant_id[table.split == "train"]).sum())},

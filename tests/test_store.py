@@ -4,11 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fingerspell.store.store import store as store_module
+from fingerspell.store import store as store_module
 from fingerspell.cli import main
 from fingerspell.errors import DataError
 from fingerspell.io.kaggle import WideParquet
-from fingerspell.store.store import SPLITS, Store, assign_splits, prepare, set_aside_seen_phrases, store_landmarks
+from fingerspell.store.splits import SPLITS, SplitRule, assign_splits, set_aside_seen_phrases
+from fingerspell.store.store import Store, prepare, store_landmarks
 from fingerspell.synth.dataset import synthesize
 
 
@@ -80,7 +81,7 @@ def test_default_splits_are_phrase_disjoint(tiny_store):
     store = Store(tiny_store)
     table, header = store.sequences, store.header
     assert not _phrases(table, "train") & _phrases(table, "val", "test")
-    assert header["phrase_disjoint"] is True and header["sequences"] == len(table)
+    assert header["split_rule"]["phrase_disjoint"] is True and header["sequences"] == len(table)
     assert header["splits"] == {name: int((table.split == name).sum()) for name in SPLITS}
     assert set(table.split) <= set(SPLITS) and sum(header["splits"].values()) == len(table)
     unused = table[table.split == "unused"]
@@ -99,13 +100,13 @@ def test_set_aside_seen_phrases_moves_only_train_rows_with_held_out_phrases():
 
 
 def test_phrase_overlap_exists_unless_prepare_sets_it_aside(repeated_phrases, tmp_path):
-    prepare(repeated_phrases, tmp_path / "overlap", phrase_disjoint=False, progress=False)
+    prepare(repeated_phrases, tmp_path / "overlap", split_rule=SplitRule(phrase_disjoint=False), progress=False)
     report = prepare(repeated_phrases, tmp_path / "disjoint", progress=False)
     overlap, disjoint = Store(tmp_path / "overlap"), Store(tmp_path / "disjoint")
     before, after = overlap.sequences, disjoint.sequences
     assert _phrases(before, "train") & _phrases(before, "val", "test")  # the leak being fixed
     assert not _phrases(after, "train") & _phrases(after, "val", "test")
-    assert overlap.header["phrase_disjoint"] is False and overlap.header["moved_to_unused"] == 0
+    assert overlap.header["split_rule"]["phrase_disjoint"] is False and overlap.header["moved_to_unused"] == 0
     assert overlap.header["splits"]["unused"] == 0 and "unused" not in set(before.split)
     moved = (before.split == "train") & before.phrase.isin(_phrases(before, "val", "test"))
     assert (after.split == "unused").tolist() == moved.tolist() and report.unused == moved.sum() > 0
@@ -122,7 +123,7 @@ def test_cli_prepare_reports_the_set_aside_sequences(repeated_phrases, tmp_path,
     assert main(["prepare", str(repeated_phrases), str(tmp_path / "o"), "--workers", "1", "--quiet",
                  "--phrase-overlap"]) == 0
     assert "set aside" not in capsys.readouterr().out
-    assert Store(tmp_path / "o").header["phrase_disjoint"] is False
+    assert Store(tmp_path / "o").header["split_rule"]["phrase_disjoint"] is False
 
 
 def test_kill_during_prepare_resumes_without_redoing_done_files(tiny_dataset, tiny_store, tmp_path, monkeypatch):

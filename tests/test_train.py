@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fingerspell.store.splits import SplitRule
 from fingerspell.training import checkpoint
 from fingerspell.cli import main
 from fingerspell.training.config import preset
@@ -136,13 +137,13 @@ def _single_batch(data, frames, phrase):
     from fingerspell.training.batches import encode_labels
     from fingerspell.features import compute_features
     features = compute_features(frames, data.layout, data.config.max_frames)[None]
-    labels, _ = encode_labels(phrase, data.config.model, data.config.seq2seq.max_target)
+    labels, _ = encode_labels(phrase, data.config)
     yield {"features": features, "mask": tf.ones(features.shape[:2], tf.bool), "labels": tf.constant([labels]),
            "label_lengths": tf.constant([len(labels)]), "index": tf.constant([0], tf.int64)}
 
 
 def test_empty_split_is_a_clear_error(tiny_dataset, tmp_path, capsys):
-    prepare(tiny_dataset, tmp_path / "store", val_fraction=0.0, progress=False)
+    prepare(tiny_dataset, tmp_path / "store", split_rule=SplitRule(val_fraction=0.0), progress=False)
     assert main(["train", str(tmp_path / "store"), "--run", str(tmp_path / "run"), "--quiet"]) == 2
     assert "val split is empty" in capsys.readouterr().err
 

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from fingerspell import checkpoint  # noqa: E402
+from fingerspell.training import checkpoint  # noqa: E402
 from fingerspell.evaluation.scoring import evaluate_exported  # noqa: E402
 from fingerspell.export.tflite import export_run  # noqa: E402
 from fingerspell.synth.handshapes import shape_bank  # noqa: E402

@@ -7,19 +7,21 @@ the model bundled in the package (assets/model, trained on synthetic data only: 
 from __future__ import annotations
 
 import json
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from fingerspell.export import artifact
+from fingerspell.export.artifact import ARGS_FILE, INPUT, MODEL_FILE, OUTPUT, SIGNATURE
 from fingerspell.training import checkpoint
-from fingerspell.layout import NUM_LANDMARKS, SEQUENCE_COLUMN, indices_for_columns
+from fingerspell.layout import COORDINATE_COLUMNS, NUM_LANDMARKS, SEQUENCE_COLUMN, indices_for_columns
 from fingerspell.errors import DataError
 from fingerspell.io.kaggle import WideParquet, read_long, table_to_landmarks
 from fingerspell.vocab import NUM_CHARACTERS, decode
 
-SIGNATURE, INPUT, OUTPUT = "serving_default", "inputs", "outputs"
 BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "model"
 
 
@@ -83,11 +85,11 @@ class LiteModel:
     def __init__(self, path: str | Path, threads: int = 1):
         from ai_edge_litert.interpreter import Interpreter
         path = Path(path)
-        model_file = path / "model.tflite" if path.is_dir() else path
-        args_file = model_file.parent / "inference_args.json"
+        model_file = artifact.model_file(path)
+        args_file = model_file.parent / ARGS_FILE
         if not model_file.is_file() or not args_file.is_file():
-            raise FileNotFoundError(f"{path}: need model.tflite with inference_args.json beside it")
-        self.columns = json.loads(args_file.read_text(encoding="utf-8"))["selected_columns"]
+            raise FileNotFoundError(f"{path}: need {MODEL_FILE} with {ARGS_FILE} beside it")
+        self.columns = artifact.read_columns(args_file)
         self.model_file = model_file
         self.interpreter = Interpreter(model_path=str(model_file), num_threads=threads)
         self._inspector = None  # a second interpreter that keeps intermediate tensors, built by steps()
@@ -166,7 +168,7 @@ class RunModel:
 
     def read(self, frames) -> Reading:
         columns = to_columns(frames, self.columns)
-        return reading_from_rows(self.module.serve(columns)["outputs"].numpy(), len(columns))
+        return reading_from_rows(self.module.serve(columns)[OUTPUT].numpy(), len(columns))
 
     def predict(self, frames) -> str:
         return self.read(frames).text
@@ -195,16 +197,24 @@ def load_model(path: str | Path | None = None, threads: int = 1):
     """A `.tflite` file, an export folder, or a run directory -> an object with `predict(frames) -> str`
     and `read(frames) -> Reading`. No path: the bundled model."""
     if path is None:
-        if not (BUNDLED_MODEL / "model.tflite").is_file():
+        if not (BUNDLED_MODEL / MODEL_FILE).is_file():
             raise FileNotFoundError(f"{BUNDLED_MODEL}: this install has no bundled model; pass a model "
                                     "(`python tools/train_release.py` builds it)")
         return LiteModel(BUNDLED_MODEL, threads)
     path = Path(path)
-    if path.suffix == ".tflite" or (path / "model.tflite").is_file():
+    if artifact.is_export(path):
         return LiteModel(path, threads)
     if checkpoint.exists(path, "best"):
         return RunModel(path)
     raise FileNotFoundError(f"{path}: not a .tflite, an export folder or a run directory")
+
+
+def bundled_info() -> dict:
+    """The bundled model's model.json: its recipe, what it was trained on and its scores."""
+    path = BUNDLED_MODEL / "model.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: this install has no bundled model; `fingerspell demo --train` trains one")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def read_sequences(path: str | Path, columns: list[str], sequence_ids=None) -> Iterator[tuple[int | None, np.ndarray]]:
@@ -248,3 +258,10 @@ def read_sequences(path: str | Path, columns: list[str], sequence_ids=None) -> I
     for sequence_id in wanted:
         yield int(sequence_id), to_columns(parquet.read_sequence(int(sequence_id), columns), columns)
 
+
+
+def read_landmarks(path: str | Path, sequence_id: int | None = None) -> tuple[int | None, np.ndarray]:
+    """The first sequence of `path` (or the one named) as (sequence_id, (frames, 543, 3) landmarks)."""
+    ids = [sequence_id] if sequence_id is not None else None
+    found, flat = next(iter(read_sequences(path, list(COORDINATE_COLUMNS), ids)))
+    return found, flat.reshape(len(flat), 3, NUM_LANDMARKS).transpose(0, 2, 1)

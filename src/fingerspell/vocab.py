@@ -40,6 +40,9 @@ def decode(indices) -> str:
     return "".join(CHARACTERS[i] for i in indices if 0 <= int(i) < NUM_CHARACTERS)
 
 
+CHARACTER_MAP_FILE = "character_to_prediction_index.json"  # the competition's name
+
+
 def write_character_map(path: str | Path) -> None:
     """Write `character_to_prediction_index.json` exactly as the competition ships it."""
     Path(path).write_text(json.dumps(CHAR_TO_INDEX), encoding="utf-8")

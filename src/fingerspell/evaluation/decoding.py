@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from fingerspell.models.ctc import ctc_greedy
+from fingerspell.models import get_kind
 from fingerspell.vocab import decode
 
 
@@ -14,14 +14,10 @@ def decode_rows(tokens: np.ndarray) -> list[str]:
 
 
 def make_predictor(model, kind: str):
-    """A compiled function batch -> int32 tokens (B, T), -1 padded."""
-    if kind == "ctc":
-        @tf.function(reduce_retracing=True)
-        def predict(features, mask):
-            logits, out_mask = model(features, mask, training=False)
-            return ctc_greedy(logits, out_mask)
-    else:
-        @tf.function(reduce_retracing=True)
-        def predict(features, mask):
-            return model.greedy(features, mask)
+    """A compiled function batch -> int32 tokens (B, T), -1 padded, decoded as the model's kind decodes."""
+    model_kind = get_kind(kind)
+
+    @tf.function(reduce_retracing=True)
+    def predict(features, mask):
+        return model_kind.decode_batch(model, features, mask)
     return predict

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fingerspell.store.store import HEADER_FILE
 from fingerspell.metrics import score
 
 
@@ -80,16 +81,17 @@ def write_predictions(path: Path, store, rows) -> None:
                              Levenshtein.distance(target, prediction)])
 
 
-def exported_sequences(data, columns: list[str], split: str):
+def exported_sequences(data, columns: list[str], split: str, split_from=None):
     """(index, sequence_id, phrase, (frames, len(columns))) of one split ("all": every sequence) of a store
-    or of a Kaggle dataset, split there as `prepare` splits it by default (by signer and phrase, seed 0)."""
+    or of a Kaggle dataset. A dataset folder has no split of its own: its `split` is the one recorded by
+    the store `split_from` that was prepared from it."""
     from fingerspell.io.dataset import read_dataset
     from fingerspell.inference import to_columns
     from fingerspell.layout import LANDMARK_NAMES, indices_for_columns
     from fingerspell.io.kaggle import WideParquet
     from fingerspell.store.store import Store
     data = Path(data)
-    if (data / "header.json").is_file():
+    if (data / HEADER_FILE).is_file():
         store = Store(data)
         position = {n: i for i, n in enumerate(store.header["landmarks"])}
         try:
@@ -104,9 +106,7 @@ def exported_sequences(data, columns: list[str], split: str):
     if problems:
         raise problems[0].error()
     if split != "all":
-        from fingerspell.store.store import assign_splits, set_aside_seen_phrases
-        assigned = set_aside_seen_phrases(rows.participant_id.map(assign_splits(rows.participant_id)), rows.phrase)
-        rows = rows[assigned == split]
+        rows = rows[rows.sequence_id.isin(_recorded_split(data, rows, split, split_from))]
     for file, group in rows.groupby("file", sort=True):
         parquet = WideParquet(file)
         for row in group.itertuples():
@@ -114,14 +114,28 @@ def exported_sequences(data, columns: list[str], split: str):
             yield row.Index, int(row.sequence_id), row.phrase, to_columns(frames, columns)
 
 
-def evaluate_exported(model_path, data, split: str = "test", out=None) -> dict:
+def _recorded_split(data: Path, rows, split: str, split_from) -> set[int]:
+    """The sequence_ids of `split` as the store `split_from` recorded it, checked to be of this folder."""
+    from fingerspell.store.store import Store
+    if split_from is None:
+        raise ValueError(f"{data}: a dataset folder has no {split} split of its own; score --split all, or "
+                         "name the store prepared from it (--split-from STORE) to score that store's split")
+    ids = set(Store(split_from).split_ids(split).tolist())
+    missing = ids - set(rows.sequence_id.tolist())
+    if missing:
+        raise ValueError(f"{split_from}: not prepared from {data} ({len(missing)} of its {split} sequences, "
+                         f"e.g. {min(missing)}, are not there)")
+    return ids
+
+
+def evaluate_exported(model_path, data, split: str = "test", out=None, split_from=None) -> dict:
     """Score an exported model the way a competition scorer would: selected columns -> signature ->
     argmax -> character map. `data` is a store or a Kaggle-layout dataset; `split` "all" scores everything.
     The predictions go to `out` (default: predictions_SPLIT.csv beside the model)."""
     from fingerspell.inference import LiteModel
     model = LiteModel(model_path)
     rows = [(sid, phrase, model.predict(frames)) for _, sid, phrase, frames in
-            exported_sequences(data, model.columns, split)]
+            exported_sequences(data, model.columns, split, split_from)]
     if not rows:
         raise ValueError(f"{data}: no sequences to evaluate in the {split} split")
     result = score([r[1] for r in rows], [r[2] for r in rows])

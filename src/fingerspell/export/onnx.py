@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fingerspell.export import artifact
+from fingerspell.export.artifact import ARGS_FILE, CHARACTER_MAP_FILE, INPUT, ONNX_FILE, OUTPUT
 from fingerspell.training import checkpoint
 from fingerspell.vocab import NUM_CHARACTERS
 from fingerspell.live.assets import staged_folder
@@ -30,14 +32,14 @@ class ContractError(ValueError):
 def model_files(path: str | Path) -> tuple[Path, Path]:
     """(model.tflite, inference_args.json) of an export folder or file, or a ContractError saying what lacks."""
     path = Path(path)
-    model = path / "model.tflite" if path.is_dir() else path
-    args = model.parent / "inference_args.json"
+    model = artifact.model_file(path)
+    args = model.parent / ARGS_FILE
     if not model.is_file():
         hint = (f" (a training run: `fingerspell export {path} -o EXPORT_DIR` first, then serve EXPORT_DIR)"
                 if checkpoint.exists(path, "best") else "")
         raise ContractError(f"{model}: no such model file{hint}")
     if not args.is_file():
-        raise ContractError(f"{model}: no inference_args.json beside it (the contract's column list)")
+        raise ContractError(f"{model}: no {ARGS_FILE} beside it (the contract's column list)")
     return model, args
 
 
@@ -100,7 +102,7 @@ def check(lite, onnx_file: Path) -> float:
     name = session.get_inputs()[0].name
     worst = 0.0
     for inputs in check_sequences(lite.columns):
-        expected = lite.runner(inputs=inputs)["outputs"]
+        expected = lite.runner(**{INPUT: inputs})[OUTPUT]
         try:
             got = session.run(None, {name: inputs})[0]
         except Exception as error:
@@ -121,7 +123,7 @@ def contract_model(model: Path, args: Path):
     ContractError otherwise."""
     from fingerspell.inference import LiteModel
     try:  # read here first, so that a broken column list is named as such
-        json.loads(args.read_text(encoding="utf-8"))["selected_columns"]
+        artifact.read_columns(args)
     except (ValueError, KeyError, TypeError) as error:
         raise ContractError(f"{args}: not a valid inference_args.json ({error})") from error
     try:
@@ -129,9 +131,9 @@ def contract_model(model: Path, args: Path):
     except ValueError as error:
         raise ContractError(str(error)) from error
     details = lite.runner.get_output_details()
-    shape = details.get("outputs", {}).get("shape_signature", ())
-    if "outputs" not in details or len(shape) != 2 or shape[-1] != NUM_CHARACTERS:
-        raise ContractError(f"{model}: output 'outputs' must be [characters, {NUM_CHARACTERS}], "
+    shape = details.get(OUTPUT, {}).get("shape_signature", ())
+    if OUTPUT not in details or len(shape) != 2 or shape[-1] != NUM_CHARACTERS:
+        raise ContractError(f"{model}: output '{OUTPUT}' must be [characters, {NUM_CHARACTERS}], "
                             f"found {dict((k, list(v['shape_signature'])) for k, v in details.items())}")
     return lite
 
@@ -146,10 +148,10 @@ def browser_model(path: str | Path, root: Path) -> Path:
         return target
     lite = contract_model(model, args)
     with staged_folder(target) as staging:
-        convert(model, staging / "model.onnx")
-        worst = check(lite, staging / "model.onnx")
-        shutil.copy(args, staging / "inference_args.json")
-        chars = model.parent / "character_to_prediction_index.json"
+        convert(model, staging / ONNX_FILE)
+        worst = check(lite, staging / ONNX_FILE)
+        shutil.copy(args, staging / ARGS_FILE)
+        chars = model.parent / CHARACTER_MAP_FILE
         if chars.is_file():
             shutil.copy(chars, staging / chars.name)
         else:

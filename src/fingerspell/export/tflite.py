@@ -7,18 +7,17 @@ that emitted it, so the row's maximum is its confidence), signature `serving_def
 """
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
 import tensorflow as tf
 
+from fingerspell.export.artifact import CHARACTER_MAP_FILE, INPUT, MAX_SIZE_BYTES, MODEL_FILE, OUTPUT, SIGNATURE, write_args
 from fingerspell.features import FeatureLayout, columns_to_landmarks, compute_features, input_landmark_names, selected_columns
-from fingerspell.models.ctc import ctc_greedy
+from fingerspell.models import get_kind
 from fingerspell.training.run import load_run
-from fingerspell.vocab import NUM_CHARACTERS, write_character_map
+from fingerspell.vocab import write_character_map
 
-MAX_SIZE_BYTES = 40 * 1024 * 1024  # the competition's limit
 
 
 class ExportModule(tf.Module):
@@ -31,8 +30,8 @@ class ExportModule(tf.Module):
         self.weights_to_keep = [v.value for v in model.variables]
         # reached through closures, not attributes: tracking the Keras model itself would make
         # SavedModel tracing call it without its frame mask
-        self._run_model = lambda features, mask: model(features, mask, training=False)
-        self._greedy = lambda features, mask: model.greedy(features, mask)
+        self._model = lambda: model
+        self.kind = get_kind(config.model)
         self.columns = selected_columns(config.lips)
         self.layout = FeatureLayout.from_names(input_landmark_names(config.lips), config.lips,
                                               config.palm_frame)
@@ -54,13 +53,7 @@ class ExportModule(tf.Module):
         seq2seq rows are one-hot. Scoring takes the argmax of each row either way."""
         has_frames = tf.shape(inputs)[0] > 0  # a 0-frame input ran one empty frame: it reads nothing
         features, mask = self.features(inputs)
-        if self.config.model == "ctc":
-            logits, out_mask = self._run_model(features, mask)
-            tokens = ctc_greedy(logits, out_mask)[0]
-            steps = tf.boolean_mask(tf.range(tf.shape(tokens)[0]), (tokens >= 0) & has_frames)
-            return tf.gather(tf.nn.softmax(logits[0])[:, :NUM_CHARACTERS], steps)
-        tokens = self._greedy(features, mask)[0]
-        return tf.one_hot(tf.boolean_mask(tokens, (tokens >= 0) & has_frames), NUM_CHARACTERS)
+        return self.kind.exported_rows(self._model(), features, mask, has_frames)
 
     def tokens(self, inputs):
         """inputs (frames, C) -> int32 (k,) characters."""
@@ -69,22 +62,19 @@ class ExportModule(tf.Module):
     def step_tokens(self, inputs):
         """inputs (frames, C) -> int32 (steps,): per CTC output step the character emitted there, -1 where
         none (blank or a repeat); step k covers frames [k, k + 1) * frames / steps. Empty for seq2seq."""
-        if self.config.model != "ctc":
-            return tf.zeros([0], tf.int32)
         features, mask = self.features(inputs)
-        logits, out_mask = self._run_model(features, mask)
-        return ctc_greedy(logits, out_mask)[0][: tf.where(tf.shape(inputs)[0] > 0, tf.shape(logits)[1], 0)]
+        return self.kind.step_tokens(self._model(), features, mask, tf.shape(inputs)[0] > 0)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="inputs")])
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name=INPUT)])
     def serve(self, inputs):
-        return {"outputs": self.rows(inputs)}
+        return {OUTPUT: self.rows(inputs)}
 
 
 def convert(module: ExportModule, fp16: bool = False) -> bytes:
     """SavedModel (signature serving_default) -> .tflite bytes, builtin ops only."""
     with tempfile.TemporaryDirectory() as tmp:
-        tf.saved_model.save(module, tmp, signatures={"serving_default": module.serve})
-        converter = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=["serving_default"])
+        tf.saved_model.save(module, tmp, signatures={SIGNATURE: module.serve})
+        converter = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[SIGNATURE])
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         if fp16:
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -98,14 +88,14 @@ def export_run(run_dir, out_dir, fp16: bool = False, which: str = "best") -> dic
     module = ExportModule(model, config)
     flatbuffer = convert(module, fp16)
     if len(flatbuffer) > MAX_SIZE_BYTES:
-        raise ValueError(f"model.tflite would be {len(flatbuffer) / 2**20:.1f} MB, over the 40 MB limit; "
+        raise ValueError(f"{MODEL_FILE} would be {len(flatbuffer) / 2**20:.1f} MB, over the 40 MB limit; "
                          "try --fp16 or a smaller preset")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    staging = out / "model.tflite.tmp"
+    staging = out / (MODEL_FILE + ".tmp")
     staging.write_bytes(flatbuffer)
-    staging.replace(out / "model.tflite")
-    (out / "inference_args.json").write_text(json.dumps({"selected_columns": module.columns}), encoding="utf-8")
-    write_character_map(out / "character_to_prediction_index.json")
-    return {"model": str(out / "model.tflite"), "bytes": len(flatbuffer), "fp16": fp16, "kind": config.model,
+    staging.replace(out / MODEL_FILE)
+    write_args(out, module.columns)
+    write_character_map(out / CHARACTER_MAP_FILE)
+    return {"model": str(out / MODEL_FILE), "bytes": len(flatbuffer), "fp16": fp16, "kind": config.model,
             "parameters": meta["parameters"], "columns": len(module.columns)}

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from fingerspell.vocab import CHARACTER_MAP_FILE  # noqa: F401  (part of the Kaggle layout)
 from fingerspell.errors import DataError
 from fingerspell.vocab import unknown_characters
 
 METADATA_FILES = {"train": "train.csv", "supplemental": "supplemental_metadata.csv"}
 METADATA_COLUMNS = ("path", "file_id", "sequence_id", "participant_id", "phrase")
-CHARACTER_MAP_FILE = "character_to_prediction_index.json"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from fingerspell.export.artifact import ARGS_FILE, CHARACTER_MAP_FILE, ONNX_FILE
 from fingerspell.export.onnx import ContractError, browser_model, model_files
 from fingerspell.live.assets import missing_packages
 
@@ -26,7 +27,7 @@ HOST = "127.0.0.1"
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; "
                            "connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
                            "worker-src 'self' blob:; style-src 'self'; object-src 'none'; base-uri 'none'")
-MODEL_FILES = ("model.onnx", "inference_args.json", "character_to_prediction_index.json")
+MODEL_FILES = (ONNX_FILE, ARGS_FILE, CHARACTER_MAP_FILE)
 
 
 class ModelSource:

@@ -2,29 +2,15 @@
 blocks) with a CTC head over the 59 characters + blank, decoded greedily."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 import tensorflow as tf
 from keras import layers
 
 from fingerspell.vocab import BLANK_TOKEN, CTC_CLASSES
+from fingerspell.models.kinds import CTCConfig
 from fingerspell.models.layers import ConvBlock, TransformerBlock, masked_pool
 
 assert BLANK_TOKEN == CTC_CLASSES - 1, "the C++ CTC kernel takes the last class as the blank"
-
-
-@dataclass(frozen=True)
-class CTCConfig:
-    dim: int = 128
-    groups: int = 3  # each group: `convs_per_group` ConvBlocks then one TransformerBlock
-    convs_per_group: int = 2
-    kernel: int = 11
-    heads: int = 4
-    ff_mult: int = 2
-    conv_expand: int = 1  # GLU width of the conv blocks, in multiples of dim
-    dropout: float = 0.1
-    time_stride: int = 2  # frames per output step; CTC then needs steps >= characters + repeats
 
 
 class CTCModel(keras.Model):

@@ -8,26 +8,13 @@ has its residual; greedy decoding caches past keys and values and stops at the e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import keras
 import tensorflow as tf
 from keras import layers
 
 from fingerspell.vocab import EOS_TOKEN, PAD_TOKEN, SEQ2SEQ_CLASSES, SOS_TOKEN
+from fingerspell.models.kinds import Seq2SeqConfig
 from fingerspell.models.layers import Attention, FeedForward, TransformerBlock, downsample_mask, padding_mask
-
-
-@dataclass(frozen=True)
-class Seq2SeqConfig:
-    dim: int = 200
-    heads: int = 4
-    hidden: int = 400
-    encoder_layers: int = 2
-    decoder_layers: int = 1
-    conv_kernel: int = 11
-    dropout: float = 0.1
-    max_target: int = 64  # start + up to 62 characters + end
 
 
 class StridedConv(layers.Layer):

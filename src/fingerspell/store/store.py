@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from fingerspell.store.splits import SPLITS, SplitRule
 from fingerspell.io.dataset import Problem, read_dataset
 from fingerspell.errors import DataError
 from fingerspell.layout import HAND_SIZE, LANDMARK_NAMES, LIP_POINTS, POSE_ARM_POINTS, columns_for, part_indices
@@ -31,45 +32,14 @@ from fingerspell.io.kaggle import WideParquet
 
 STORE_FORMAT = "fingerspell-store"
 STORE_VERSION = 1
-SPLITS = ("train", "val", "test", "unused")
-HELD_OUT = ("val", "test")
 PARTS_DIR = ".parts"
+HEADER_FILE = "header.json"  # written last: a store is whole once it exists
 
 
 def store_landmarks(lips: bool = False) -> list[int]:
     """Indices (among the 543) the store keeps: left hand, right hand, arm pose points, optionally lips."""
     points = part_indices("left_hand") + part_indices("right_hand") + part_indices("pose", POSE_ARM_POINTS)
     return points + (part_indices("face", LIP_POINTS) if lips else [])
-
-
-def assign_splits(participants, val_fraction: float = 0.1, test_fraction: float = 0.1,
-                  seed: int = 0) -> dict[int, str]:
-    """Signer -> split. Deterministic; a signer's sequences never straddle splits.
-
-    With 3 or more signers, val and test get at least one signer each.
-    """
-    unique = sorted({int(p) for p in participants})
-    order = np.random.default_rng(seed).permutation(len(unique))
-    count = len(unique)
-    n_test = max(1, round(count * test_fraction)) if count >= 3 and test_fraction > 0 else 0
-    n_val = max(1, round(count * val_fraction)) if count >= 3 and val_fraction > 0 else 0
-    split = {}
-    for rank, position in enumerate(order):
-        name = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
-        split[unique[position]] = name
-    return split
-
-
-def set_aside_seen_phrases(split: pd.Series, phrase: pd.Series) -> pd.Series:
-    """The splits with every train row whose phrase also occurs in val or test moved to "unused".
-
-    The corpus repeats phrases across signers (~40% of test sequences share a phrase with a train
-    signer), so a signer split alone still scores memorised phrases; this makes val and test phrases
-    unseen in training. Rows are only ever moved out of train, so val and test stay as they were.
-    """
-    held_out = set(phrase[split.isin(HELD_OUT)])
-    seen = (split == "train") & phrase.isin(held_out)
-    return split.mask(seen, "unused")
 
 
 @dataclass
@@ -169,14 +139,16 @@ def _convert_job(job):
 
 
 def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_bad: bool = False,
-            lips: bool = False, dtype: str = "float32", val_fraction: float = 0.1, test_fraction: float = 0.1,
-            seed: int = 0, progress: bool = True, phrase_disjoint: bool = True) -> PrepareReport:
+            lips: bool = False, dtype: str = "float32", split_rule: SplitRule | None = None,
+            progress: bool = True) -> PrepareReport:
     """Convert a Kaggle-layout dataset (train and supplemental) into a store; resumable and atomic.
 
-    Splits are by signer; with `phrase_disjoint` also by phrase (see set_aside_seen_phrases).
+    Splits are by signer, and by phrase unless the rule says otherwise (store/splits.py); the rule is
+    recorded in the store's header.
     """
+    split_rule = split_rule or SplitRule()
     data_dir, store_dir = Path(data_dir), Path(store_dir)
-    if (store_dir / "header.json").is_file():
+    if (store_dir / HEADER_FILE).is_file():
         raise FileExistsError(f"{store_dir} already holds a complete store; remove it to prepare again")
     rows, problems = read_dataset(data_dir)
     if problems and not skip_bad:
@@ -206,8 +178,7 @@ def prepare(data_dir: str | Path, store_dir: str | Path, workers: int = 1, skip_
             for _ in pool.map(_convert_job, jobs):
                 bar.update()
     bar.close()
-    report = _assemble(store_dir, rows, indices, dtype, problems, val_fraction, test_fraction, seed, data_dir,
-                       phrase_disjoint, progress)
+    report = _assemble(store_dir, rows, indices, dtype, problems, split_rule, data_dir, progress)
     report.files_converted, report.files_reused = len(jobs), reused
     return report
 
@@ -283,8 +254,8 @@ def _npy_layout(path: Path) -> tuple[int, tuple[tuple, np.dtype]]:
         return handle.tell(), (tuple(shape), np.dtype(dtype))
 
 
-def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val_fraction, test_fraction,
-              seed, data_dir, phrase_disjoint, progress: bool = False) -> PrepareReport:
+def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, split_rule: SplitRule, data_dir,
+              progress: bool = False) -> PrepareReport:
     """Join the parts into landmarks.npy + sequences.csv, then write header.json last.
 
     The splits are computed here, not in the parts, so a resumed run splits exactly like a fresh one.
@@ -304,10 +275,7 @@ def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val
                                                          "offset", "file"])
     source = dict(zip(rows.sequence_id, rows.source))
     table["source"] = table.sequence_id.map(source)
-    split = assign_splits(table.participant_id, val_fraction, test_fraction, seed)
-    table["split"] = table.participant_id.map(split)
-    if phrase_disjoint:
-        table["split"] = set_aside_seen_phrases(table.split, table.phrase)
+    table["split"] = split_rule.apply(table.participant_id, table.phrase)
     unused = int((table.split == "unused").sum())
     table["file"] = [os.path.relpath(f, data_dir) for f in table.file]
     table.to_csv(store_dir / "sequences.tmp.csv", index=False)
@@ -317,9 +285,9 @@ def _assemble(store_dir: Path, rows: pd.DataFrame, indices, dtype, problems, val
               "landmarks": [LANDMARK_NAMES[i] for i in indices], "columns": columns_for(indices),
               "hand_size": HAND_SIZE, "sequences": len(table), "frames": total, "skipped": len(problems),
               "splits": {s: int((table.split == s).sum()) for s in SPLITS},
-              "split_seed": seed, "phrase_disjoint": bool(phrase_disjoint), "moved_to_unused": unused,
+              "split_rule": split_rule.to_dict(), "moved_to_unused": unused,
               "source": str(data_dir)}
-    _atomic_json(store_dir / "header.json", header)
+    _atomic_json(store_dir / HEADER_FILE, header)
     shutil.rmtree(store_dir / PARTS_DIR, ignore_errors=True)
     return PrepareReport(len(table), total, problems, 0, 0, unused)
 
@@ -329,7 +297,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        header = self.path / "header.json"
+        header = self.path / HEADER_FILE
         if not header.is_file():
             raise DataError("not a complete store (no header.json): run `fingerspell prepare` again", self.path)
         self.header = json.loads(header.read_text(encoding="utf-8"))
@@ -359,6 +327,16 @@ class Store:
         if name not in SPLITS:
             raise ValueError(f"unknown split {name!r}; expected one of {SPLITS}")
         return np.flatnonzero(self.sequences.split.to_numpy() == name)
+
+    @property
+    def split_rule(self) -> SplitRule | None:
+        """The rule `prepare` split this store by; None for a store older than the record."""
+        rule = self.header.get("split_rule")
+        return SplitRule.from_dict(rule) if rule else None
+
+    def split_ids(self, name: str) -> np.ndarray:
+        """The sequence_ids of one split."""
+        return self.sequences.sequence_id.to_numpy()[self.split(name)]
 
     def batch(self, indices) -> list[np.ndarray]:
         return [self[int(i)] for i in indices]

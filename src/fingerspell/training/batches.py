@@ -18,9 +18,9 @@ import tensorflow as tf
 from fingerspell.training.augment import augment, cutmix, draw_resample_factors
 from fingerspell.training.config import RunConfig
 from fingerspell.features import FeatureLayout, batch_features, frame_picks
-from fingerspell.models.ctc import needed_steps
+from fingerspell.models import get_kind
 from fingerspell.store.store import Store
-from fingerspell.vocab import CHAR_TO_INDEX, EOS_TOKEN, PAD_TOKEN, SOS_TOKEN
+from fingerspell.vocab import CHAR_TO_INDEX
 
 BUCKET_BATCHES = 16  # sort this many batches' worth of sequences by length, so padding stays small
 
@@ -32,13 +32,9 @@ class SkipCounter:
     clipped_targets: set = field(default_factory=set)
 
 
-def encode_labels(phrase: str, model: str, max_target: int) -> tuple[list[int], bool]:
-    """Label ids for a phrase; seq2seq adds start/end and clips to `max_target` (returns clipped?)."""
-    ids = [CHAR_TO_INDEX[c] for c in phrase]
-    if model == "ctc":
-        return ids, False
-    clipped = len(ids) > max_target - 2
-    return [SOS_TOKEN] + ids[: max_target - 2] + [EOS_TOKEN], clipped
+def encode_labels(phrase: str, config: RunConfig) -> tuple[list[int], bool]:
+    """Label ids for a phrase as the config's model kind wants them (returns clipped?)."""
+    return get_kind(config.model).encode_labels([CHAR_TO_INDEX[c] for c in phrase], config)
 
 
 class Batches:
@@ -58,8 +54,9 @@ class Batches:
         # cut-mix partners: each signer's sequences of this split, found once (not a scan per example)
         signers = self.signers[self.indices]
         self.signer_pools = {signer: self.indices[signers == signer] for signer in np.unique(signers)}
-        self.stride = config.ctc.time_stride if config.model == "ctc" else 1
-        self.label_pad = PAD_TOKEN if config.model == "seq2seq" else 0  # what pads a batch's labels
+        self.kind = get_kind(config.model)
+        self.stride = self.kind.time_stride(config)
+        self.label_pad = self.kind.label_pad  # what pads a batch's labels
         self._compiled_features = None  # batch_features XLA-compiled (jit_features), made on first use
         self._batch_workers = None  # batch_workers.BatchWorkers, False for none, once the first dataset asks
         self._plan = None  # (epoch, order, resample factors) of the epoch last asked for
@@ -106,15 +103,13 @@ class Batches:
             frames = augment(frames, self.layout, rng, config.augment, resample_factor)
         if len(frames) > config.max_frames:  # as the features would (so batches stay short)
             frames = frames[frame_picks(len(frames), config.max_frames)]
-        labels, clipped = encode_labels(phrase, config.model, config.seq2seq.max_target)
+        labels, clipped = encode_labels(phrase, config)
         if clipped:
             self.skipped.clipped_targets.add((epoch, position))
         keep = True
-        if config.model == "ctc":
-            steps = -(-min(len(frames), config.max_frames) // self.stride)
-            if steps < needed_steps(labels):
-                self.skipped.too_long_for_ctc.add((epoch, position))
-                keep = not self.training  # evaluation keeps it: the model is scored on every sequence
+        if not self.kind.emittable(labels, len(frames), config):
+            self.skipped.too_long_for_ctc.add((epoch, position))
+            keep = not self.training  # evaluation keeps it: the model is scored on every sequence
         return np.asarray(frames, np.float32), np.asarray(labels, np.int32), keep
 
     def examples(self, epoch: int):

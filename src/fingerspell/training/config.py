@@ -6,16 +6,13 @@ import json
 from dataclasses import dataclass, field, fields, is_dataclass
 
 from fingerspell.training.augment import AugmentConfig
-from fingerspell.models.ctc import CTCConfig
-from fingerspell.models.seq2seq import Seq2SeqConfig
-
-MODELS = ("ctc", "seq2seq")
-PRESETS = ("cpu", "full")
+from fingerspell.models import DEFAULT_KIND, PRESETS, get_kind
+from fingerspell.models.kinds import CTCConfig, Seq2SeqConfig
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    model: str = "ctc"
+    model: str = DEFAULT_KIND  # a kind of fingerspell.models.KINDS
     preset: str = "cpu"
     ctc: CTCConfig = field(default_factory=CTCConfig)
     seq2seq: Seq2SeqConfig = field(default_factory=Seq2SeqConfig)
@@ -125,22 +122,9 @@ def _build(kind, data):
     return kind(**values)
 
 
-def preset(model: str = "ctc", name: str = "cpu") -> RunConfig:
-    """The named recipe. `cpu`: learns the synthetic default in minutes on 2 cores. `full`: the
-    real-data recipe (about 6 M parameters, AdamW, warm-up + cosine decay, 400 epochs)."""
-    if model not in MODELS or name not in PRESETS:
-        raise ValueError(f"unknown model/preset {model}/{name}; models {MODELS}, presets {PRESETS}")
-    if model == "seq2seq":  # the notebook's model at the notebook's size in both presets
-        return RunConfig(model="seq2seq", preset=name, max_frames=128,
-                         epochs=60 if name == "cpu" else 400, batch_size=32 if name == "cpu" else 64,
-                         learning_rate=1e-3, weight_decay=0.01 if name == "cpu" else 0.05)
-    if name == "cpu":
-        return RunConfig()
-    return RunConfig(preset="full", ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6,
-                                                  ff_mult=2, dropout=0.2, time_stride=2),
-                     max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400,
-                     min_hand_frames_per_char=2.0, ema_decay=0.999, jit_features=True, features_in_step=True,
-                     input_workers=-1,
-                     # as the 1st and 2nd place solutions: face points in (the lips: prepare --lips) and
-                     # rotations up to 30 degrees (README: the full preset next to the winners)
-                     lips=True, augment=AugmentConfig(rotate_degrees=30.0))
+def preset(model: str = DEFAULT_KIND, name: str = "cpu") -> RunConfig:
+    """The named recipe of a model kind. `cpu`: learns the synthetic default in minutes on 2 cores. `full`:
+    the real-data recipe (CTC: about 6 M parameters, AdamW, warm-up + cosine decay, 400 epochs)."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose from {PRESETS}")
+    return RunConfig(model=model, preset=name, **get_kind(model).preset(name))

@@ -3,11 +3,13 @@ import pandas as pd
 import pytest
 
 from conftest import shared
-from fingerspell import landmarks as lm
+from fingerspell import layout
+from fingerspell.errors import DataError
+from fingerspell.io import kaggle
 
 
 def test_kaggle_column_order():
-    cols = lm.COORDINATE_COLUMNS
+    cols = layout.COORDINATE_COLUMNS
     assert len(cols) == 1629 and len(set(cols)) == 1629
     assert cols[0] == "x_face_0" and cols[467] == "x_face_467" and cols[468] == "x_left_hand_0"
     assert cols[489] == "x_pose_0" and cols[522] == "x_right_hand_0" and cols[542] == "x_right_hand_20"
@@ -15,35 +17,35 @@ def test_kaggle_column_order():
 
 
 def test_columns_for_and_back():
-    indices = lm.part_indices("right_hand") + lm.part_indices("pose", [16, 14])
-    cols = lm.columns_for(indices)
+    indices = layout.part_indices("right_hand") + layout.part_indices("pose", [16, 14])
+    cols = layout.columns_for(indices)
     assert cols[:2] == ["x_right_hand_0", "x_right_hand_1"] and cols[23] == "y_right_hand_0"
-    assert lm.indices_for_columns(cols) == indices
+    assert layout.indices_for_columns(cols) == indices
     with pytest.raises(ValueError):
-        lm.indices_for_columns(cols[:-1])
+        layout.indices_for_columns(cols[:-1])
 
 
 def test_read_long_layout_on_real_islr_file():
     path = shared("islr/islr_2044_635217.csv")
-    frames = lm.read_long(path)
+    frames = kaggle.read_long(path)
     assert frames.shape == (7, 543, 3) and frames.dtype == np.float32
-    left = frames[:, lm.PART_OFFSET["left_hand"]:lm.PART_OFFSET["left_hand"] + 21]
+    left = frames[:, layout.PART_OFFSET["left_hand"]:layout.PART_OFFSET["left_hand"] + 21]
     assert np.isnan(left).all()  # the README: left hand NaN throughout
     raw = pd.read_csv(path)
     row = raw[(raw.frame == 22) & (raw.type == "pose") & (raw.landmark_index == 0)].iloc[0]
-    np.testing.assert_allclose(frames[0, lm.PART_OFFSET["pose"]], [row.x, row.y, row.z], rtol=1e-6)
+    np.testing.assert_allclose(frames[0, layout.PART_OFFSET["pose"]], [row.x, row.y, row.z], rtol=1e-6)
     assert np.isfinite(frames[:, :468]).all()
 
 
 def test_read_long_rejects_wide_file(tiny_dataset):
     wide = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
-    with pytest.raises(lm.DataError, match="not the long layout"):
-        lm.read_long(wide)
+    with pytest.raises(DataError, match="not the long layout"):
+        kaggle.read_long(wide)
 
 
 def test_wide_reader_finds_one_sequence_by_row_group(tiny_dataset):
     path = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
-    parquet = lm.WideParquet(path)
+    parquet = kaggle.WideParquet(path)
     parquet.check_schema()
     index = parquet.sequence_index()
     sequence_id = list(index)[-1]
@@ -51,10 +53,10 @@ def test_wide_reader_finds_one_sequence_by_row_group(tiny_dataset):
     assert 0 < len(groups) < parquet.file.metadata.num_row_groups  # the rest of the file is not read
     one = parquet.read_sequence(sequence_id)
     start, stop = index[sequence_id]
-    whole = pd.read_parquet(path, columns=list(lm.COORDINATE_COLUMNS)).to_numpy(np.float32)  # every row group
-    expected = whole[start:stop].reshape(stop - start, 3, lm.NUM_LANDMARKS).transpose(0, 2, 1)
+    whole = pd.read_parquet(path, columns=list(layout.COORDINATE_COLUMNS)).to_numpy(np.float32)  # every row group
+    expected = whole[start:stop].reshape(stop - start, 3, layout.NUM_LANDMARKS).transpose(0, 2, 1)
     np.testing.assert_array_equal(one, expected)
-    with pytest.raises(lm.DataError, match="0 frames"):
+    with pytest.raises(DataError, match="0 frames"):
         parquet.read_sequence(12345)
 
 
@@ -62,7 +64,7 @@ def test_pandas_sees_the_kaggle_layout(tiny_dataset):
     path = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
     frame = pd.read_parquet(path)
     assert frame.index.name == "sequence_id"
-    assert list(frame.columns) == ["frame", *lm.COORDINATE_COLUMNS]
+    assert list(frame.columns) == ["frame", *layout.COORDINATE_COLUMNS]
     assert frame["frame"].dtype == np.int16 and (frame.dtypes.iloc[1:] == np.float32).all()
 
 
@@ -72,15 +74,15 @@ def test_landmarks_table_is_what_pandas_writes():
     import pyarrow as pa
     import pyarrow.parquet as pq
     rng = np.random.default_rng(5)
-    arrays = [rng.random((n, lm.NUM_LANDMARKS, 3)).astype(np.float32) for n in (3, 11, 7)]
-    arrays[1][::2, lm.PART_OFFSET["left_hand"]:lm.PART_OFFSET["left_hand"] + 21] = np.nan
+    arrays = [rng.random((n, layout.NUM_LANDMARKS, 3)).astype(np.float32) for n in (3, 11, 7)]
+    arrays[1][::2, layout.PART_OFFSET["left_hand"]:layout.PART_OFFSET["left_hand"] + 21] = np.nan
     ids = [1_000_000_007, 1_000_000_003, 1_000_000_011]
-    frame = pd.DataFrame(np.concatenate(arrays).transpose(0, 2, 1).reshape(-1, 3 * lm.NUM_LANDMARKS),
-                         columns=list(lm.COORDINATE_COLUMNS))
-    frame.insert(0, lm.FRAME_COLUMN, np.concatenate([np.arange(len(a), dtype=np.int16) for a in arrays]))
-    frame.index = pd.Index(np.repeat(np.asarray(ids, np.int64), [len(a) for a in arrays]), name=lm.SEQUENCE_COLUMN)
+    frame = pd.DataFrame(np.concatenate(arrays).transpose(0, 2, 1).reshape(-1, 3 * layout.NUM_LANDMARKS),
+                         columns=list(layout.COORDINATE_COLUMNS))
+    frame.insert(0, layout.FRAME_COLUMN, np.concatenate([np.arange(len(a), dtype=np.int16) for a in arrays]))
+    frame.index = pd.Index(np.repeat(np.asarray(ids, np.int64), [len(a) for a in arrays]), name=layout.SEQUENCE_COLUMN)
     expected = pa.Table.from_pandas(frame, preserve_index=True)
-    table = lm.landmarks_table(arrays, ids)
+    table = kaggle.landmarks_table(arrays, ids)
     assert table.schema.equals(expected.schema, check_metadata=True) and table.equals(expected)
     assert table.column("x_left_hand_0").null_count == 6
 
