@@ -103,7 +103,7 @@ def test_batches_still_held_keep_their_memory_and_the_rest_is_made_in_process(ti
             np.testing.assert_array_equal(a["position"].numpy(), b["position"].numpy())
         assert with_workers._batch_workers.lent
         del kept, a, b
-        with_workers._batch_workers._reclaim()
+        with_workers._batch_workers.reclaim()
         assert not with_workers._batch_workers.lent  # let go of: every slot is free again
     finally:
         with_workers.close()

@@ -25,10 +25,10 @@ def info():
 @pytest.fixture(scope="module")
 def new_signers(tmp_path_factory, info):
     """24 sequences by 3 signers the bundled model never saw, its training phrases dropped (as the demo does)."""
-    from fingerspell.cli import _drop_trained_phrases
+    from fingerspell.pipeline import drop_trained_phrases
     root = tmp_path_factory.mktemp("new_signers")
     synthesize(root, sequences=24, signers=3, seed=11, progress=False)
-    _drop_trained_phrases(root / "train.csv", info["recipe"])
+    drop_trained_phrases(root / "train.csv", info["recipe"])
     return root
 
 

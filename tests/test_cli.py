@@ -23,10 +23,23 @@ def test_each_subcommand_has_help(command, capsys):
 def test_synth_then_prepare(tmp_path, capsys):
     data, store = tmp_path / "data", tmp_path / "store"
     assert main(["synth", str(data), "--sequences", "40", "--signers", "5", "--workers", "1", "--quiet",
-                 "--stats", "--published", str(tmp_path / "absent.json")]) == 0
+                 "--stats"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["corpus"]["train_sequences"] == 40
     assert main(["prepare", str(data), str(store), "--workers", "1", "--quiet"]) == 0
     assert "40 sequences" in capsys.readouterr().out
     assert len(Store(store)) == 40
     assert main(["prepare", str(data), str(store), "--quiet"]) == 2  # refuses to overwrite a complete store
     assert "already holds a complete store" in capsys.readouterr().err
+
+
+def test_synth_compares_with_published_statistics_only_where_asked(tmp_path, capsys):
+    """No path outside the user's own arguments is read: a missing --published file is an error naming it."""
+    absent = tmp_path / "absent.json"
+    assert main(["synth", str(tmp_path / "d"), "--sequences", "12", "--signers", "3", "--workers", "1", "--quiet",
+                 "--published", str(absent)]) == 2
+    assert str(absent) in capsys.readouterr().err
+    published = tmp_path / "published.json"
+    published.write_text(json.dumps({"corpus": {"train_sequences": 67208}}))
+    assert main(["synth", str(tmp_path / "e"), "--sequences", "12", "--signers", "3", "--workers", "1", "--quiet",
+                 "--published", str(published)]) == 0
+    assert "67208" in capsys.readouterr().out.replace(".000", "").replace(" ", "")

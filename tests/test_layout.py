@@ -49,7 +49,7 @@ def test_wide_reader_finds_one_sequence_by_row_group(tiny_dataset):
     parquet.check_schema()
     index = parquet.sequence_index()
     sequence_id = list(index)[-1]
-    groups = parquet._row_groups_holding(sequence_id)
+    groups = parquet.row_groups_holding(sequence_id)
     assert 0 < len(groups) < parquet.file.metadata.num_row_groups  # the rest of the file is not read
     one = parquet.read_sequence(sequence_id)
     start, stop = index[sequence_id]
@@ -109,3 +109,14 @@ def test_frames_a_live_reader_missed_are_filled_in_linearly_between_those_read()
     for bad in ([0, 1, 1, 2], [3, 2, 1, 0], [0, 1, 2]):
         with pytest.raises(ValueError, match="increasing camera frame number"):
             fill_missed_frames(frames, bad)
+
+
+def test_the_video_worker_writes_frames_in_this_layout():
+    """video/holistic_worker.py runs where fingerspell cannot be imported, so it writes the layout out: the
+    same parts, counts and order as layout.py."""
+    import ast
+    from fingerspell.video import extract
+    tree = ast.parse(extract.WORKER.read_text(encoding="utf-8"))
+    (parts,) = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                and any(getattr(t, "id", None) == "PARTS" for t in node.targets)]
+    assert tuple(parts) == layout.PARTS

@@ -9,7 +9,7 @@ from conftest import shared
 from fingerspell.synth import handshapes
 from fingerspell.layout import PART_OFFSET
 from fingerspell.synth.render import make_signer, render_sequence
-from fingerspell.synth.dataset import STATS_FILE, _apart_from, compare_statistics, synthesize
+from fingerspell.synth.dataset import STATS_FILE, apart_from, compare_statistics, synthesize
 
 
 def _digest(root):
@@ -49,11 +49,11 @@ def test_resume_keeps_finished_files_and_ends_with_the_same_bytes(tmp_path):
 def test_sources_draw_their_sequence_ids_apart():
     """Each source draws its ids alone; one that another source took is redrawn, the rest kept."""
     taken = np.array([1_000_000_007, 1_000_000_500])
-    ids = _apart_from(np.array([1_000_000_003, 1_000_000_007, 1_000_000_009]), taken, np.random.default_rng(0))
+    ids = apart_from(np.array([1_000_000_003, 1_000_000_007, 1_000_000_009]), taken, np.random.default_rng(0))
     assert len(set(ids)) == 3 and not np.isin(ids, taken).any() and (np.diff(ids) > 0).all()
     assert {1_000_000_003, 1_000_000_009} <= set(ids.tolist())
     clear = np.array([1_000_000_001, 1_000_000_002])
-    assert _apart_from(clear, taken, np.random.default_rng(0)) is clear
+    assert apart_from(clear, taken, np.random.default_rng(0)) is clear
 
 
 def test_layout_is_kaggle(tiny_dataset):
@@ -126,8 +126,8 @@ def test_j_and_z_move():
     signer = _signer()
 
     def wrist_travel(char):  # over the letter itself, not the hand rising and falling around it
-        from fingerspell.synth.render import _hand_track
-        hand, _, (lead_in, lead_out) = _hand_track(char, signer, np.random.default_rng(0))
+        from fingerspell.synth.render import hand_track
+        hand, _, (lead_in, lead_out) = hand_track(char, signer, np.random.default_rng(0))
         return np.ptp(hand[lead_in:len(hand) - lead_out, 0, :2], axis=0).max()
     assert wrist_travel("j") > 2 * wrist_travel("i")
     assert wrist_travel("z") > 2 * wrist_travel("d")
@@ -218,10 +218,10 @@ def test_label_swaps_put_the_signing_hand_under_the_other_label():
 
 
 def test_fast_signing_holds_less_and_skips_part_of_letters():
-    from fingerspell.synth.render import _timeline
+    from fingerspell.synth.render import timeline
     slow, fast = _signer(frames_per_char=12.0, pace_drift=0.0), _signer(frames_per_char=5.0, pace_drift=0.0)
-    *_, hold_slow, reach_slow = _timeline("abcdefghijkl", slow, np.random.default_rng(0))
-    *_, hold_fast, reach_fast = _timeline("abcdefghijkl", fast, np.random.default_rng(0))
+    *_, hold_slow, reach_slow = timeline("abcdefghijkl", slow, np.random.default_rng(0))
+    *_, hold_fast, reach_fast = timeline("abcdefghijkl", fast, np.random.default_rng(0))
     assert hold_fast.mean() < hold_slow.mean() and reach_fast.min() < 1.0 == reach_slow.min()
 
 

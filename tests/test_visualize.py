@@ -56,12 +56,12 @@ def test_pictures_draw_the_signing_hand_large_and_what_was_read_where(tiny_store
     from conftest import export_tiny
     from fingerspell.inference import RunModel, frame_labels, load_model
     from fingerspell.io.kaggle import WideParquet
-    from fingerspell.evaluation.visualize import _hand_view, dominant_hand
+    from fingerspell.evaluation.visualize import hand_view, dominant_hand
     import pandas as pd
     row = pd.read_csv(tiny_dataset / "train.csv", keep_default_na=False).iloc[2]
     frames = WideParquet(tiny_dataset / row.path).read_sequence(int(row.sequence_id))
     part = dominant_hand(frames)
-    hand, box = _hand_view(frames, part)
+    hand, box = hand_view(frames, part)
     seen = np.isfinite(hand[:, 0, 0])
     inside = (hand[seen, :, 0] >= box[0]) & (hand[seen, :, 0] <= box[1]) & (hand[seen, :, 1] >= box[2]) \
         & (hand[seen, :, 1] <= box[3])

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from fingerspell.layout import ARM_POINTS, HAND_SIZE as HAND_POINTS, LANDMARK_NAMES, LIP_POINTS, MIDDLE_KNUCKLE, columns_for
+from fingerspell.layout import (ARM_POINTS, HAND_SIZE as HAND_POINTS, LANDMARK_NAMES, LIP_POINTS, MIDDLE_KNUCKLE,
+                                POSE_ARM_POINTS, columns_for)
 
 SWAP_RADIUS = 2.5  # palm lengths: how close to the signing hand's usual place a mislabelled hand must be
 RELATIVE_SCALE = 0.25  # keeps body points, a few palm lengths away, near unit size
@@ -64,7 +65,7 @@ class FeatureLayout:
 def input_landmark_names(lips: bool = False) -> list[str]:
     """The landmarks an exported model reads, in order: both hands, both arms, optionally lips."""
     names = [f"left_hand_{i}" for i in range(HAND_POINTS)] + [f"right_hand_{i}" for i in range(HAND_POINTS)]
-    names += [f"pose_{i}" for i in range(11, 23)]
+    names += [f"pose_{i}" for i in POSE_ARM_POINTS]
     return names + ([f"face_{i}" for i in LIP_POINTS] if lips else [])
 
 

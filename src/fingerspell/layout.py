@@ -35,6 +35,11 @@ LIP_POINTS = (0, 61, 185, 40, 39, 37, 267, 269, 270, 409, 291, 146, 91, 181, 84,
               78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 
 
+def part_slice(part: str) -> slice:
+    """The part's rows of a (543, 3) frame."""
+    return slice(PART_OFFSET[part], PART_OFFSET[part] + dict(PARTS)[part])
+
+
 def part_indices(part: str, points=None) -> list[int]:
     """Indices among the 543 of `points` (default: all) of one body part."""
     count = dict(PARTS)[part]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fingerspell.layout import PART_OFFSET
+from fingerspell.layout import PART_OFFSET, POSE_ARM_POINTS, part_indices, part_slice
 
 # MediaPipe's 21-point hand skeleton (HAND_CONNECTIONS), the arms from the pose, and the face oval.
 HAND_CONNECTIONS = ((0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11),
@@ -57,10 +57,10 @@ def dominant_hand(frames: np.ndarray) -> str:
     return "left_hand" if seen["left_hand"] > seen["right_hand"] else "right_hand"
 
 
-def _hand_view(frames: np.ndarray, part: str) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+def hand_view(frames: np.ndarray, part: str) -> tuple[np.ndarray, tuple[float, float, float, float]]:
     """The hand's 21 points per frame relative to its own wrist (so its shape, not its travel, is drawn
     large) and one square box that holds it in every frame."""
-    hand = frames[:, PART_OFFSET[part]:PART_OFFSET[part] + 21, :2]
+    hand = frames[:, part_slice(part), :2]
     local = hand - hand[:, :1]
     seen = np.isfinite(local[:, :, 0]).all(axis=1)
     if not seen.any():
@@ -96,8 +96,8 @@ class HandDrawer:
 
 def _view_box(frames: np.ndarray) -> tuple[float, float, float, float]:
     """x/y limits around everything detected (hands, arms, face), with a margin."""
-    keep = np.r_[PART_OFFSET["face"]:PART_OFFSET["face"] + 468, PART_OFFSET["left_hand"]:PART_OFFSET["left_hand"] + 21,
-                 PART_OFFSET["pose"] + 11:PART_OFFSET["pose"] + 23, PART_OFFSET["right_hand"]:PART_OFFSET["right_hand"] + 21]
+    keep = np.r_[part_slice("face"), part_slice("left_hand"), part_indices("pose", POSE_ARM_POINTS),
+                 part_slice("right_hand")]
     xy = frames[:, keep, :2].reshape(-1, 2)
     xy = xy[np.isfinite(xy).all(axis=1)]
     if len(xy) == 0:
@@ -124,12 +124,12 @@ class SkeletonDrawer:
     def draw(self, frame: np.ndarray):
         face = frame[PART_OFFSET["face"] + np.array(FACE_OVAL)]
         self.face.set_data(face[:, 0], face[:, 1])
-        pose = frame[PART_OFFSET["pose"]:PART_OFFSET["pose"] + 33]
+        pose = frame[part_slice("pose")]
         for line, (a, b) in zip(self.arms, ARM_CONNECTIONS):
             line.set_data(pose[[a, b], 0], pose[[a, b], 1])
         missing = []
         for part in HAND_COLOURS:
-            hand = frame[PART_OFFSET[part]:PART_OFFSET[part] + 21]
+            hand = frame[part_slice(part)]
             if not np.isfinite(hand[:, :2]).all():
                 missing.append(part.replace("_", " "))
             for line, (a, b) in zip(self.hands[part], HAND_CONNECTIONS):
@@ -168,7 +168,7 @@ def show(frames: np.ndarray, out: str | Path, title: str = "", fps: int = 15, pa
     figure.suptitle(title, fontsize=9)
     drawer = SkeletonDrawer(axis, _view_box(frames))
     part = dominant_hand(frames)
-    hand, box = _hand_view(frames, part)
+    hand, box = hand_view(frames, part)
     hand_drawer = HandDrawer(hand_axis, box, HAND_COLOURS[part])
     hand_axis.set_title(f"signing hand ({part.split('_')[0]})", fontsize=8)
     counter = axis.text(0.98, 0.02, "", transform=axis.transAxes, fontsize=8, ha="right", va="bottom")
@@ -211,7 +211,7 @@ def _contact_sheet(frames, out, title, panels, labels):
     SkeletonDrawer(axes.flat[0], _view_box(frames)).draw(frames[picks[len(picks) // 2]])
     axes.flat[0].set_title(f"body, frame {picks[len(picks) // 2] + 1}", fontsize=7)
     part = dominant_hand(frames)
-    hand, box = _hand_view(frames, part)
+    hand, box = hand_view(frames, part)
     for axis, index in zip(axes.flat[1:], picks):
         HandDrawer(axis, box, HAND_COLOURS[part]).draw(hand[index], labels[index])
         axis.set_title(f"frame {index + 1}", fontsize=7)

@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fingerspell.layout import HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
+from fingerspell.layout import NUM_LANDMARKS, PART_OFFSET, PARTS
 from fingerspell.errors import DataError
 
 LANDMARK_SUFFIXES = (".parquet", ".csv", ".pose")
 # pose-format's MediaPipe Holistic components -> our parts (the face may carry 10 iris points more: dropped)
-POSE_COMPONENTS = {"FACE_LANDMARKS": ("face", 468), "LEFT_HAND_LANDMARKS": ("left_hand", HAND_SIZE),
-                   "POSE_LANDMARKS": ("pose", 33), "RIGHT_HAND_LANDMARKS": ("right_hand", HAND_SIZE)}
+POSE_COMPONENTS = {f"{name.upper()}_LANDMARKS": (name, count) for name, count in PARTS}
 
 
 def is_dataset(path: Path) -> bool:

@@ -90,7 +90,7 @@ class WideParquet:
 
     def read_sequence(self, sequence_id: int, columns=COORDINATE_COLUMNS) -> np.ndarray:
         """One sequence as `(frames, L, 3)`, reading only the row groups whose statistics may hold it."""
-        groups = self._row_groups_holding(sequence_id)
+        groups = self.row_groups_holding(sequence_id)
         table = self._read([SEQUENCE_COLUMN, *columns], groups) if groups else None
         if table is None or table.num_rows == 0:
             raise DataError("sequence not in file (0 frames)", self.path, sequence_id)
@@ -102,7 +102,7 @@ class WideParquet:
             raise DataError("rows of the sequence are not contiguous (duplicate sequence_id?)", self.path, sequence_id)
         return table_to_landmarks(table.slice(int(rows[0]), int(rows.size)), columns)
 
-    def _row_groups_holding(self, sequence_id: int) -> list[int]:
+    def row_groups_holding(self, sequence_id: int) -> list[int]:
         meta = self.file.metadata
         column = self.file.schema_arrow.get_field_index(SEQUENCE_COLUMN)
         groups = []

@@ -7,7 +7,7 @@ import tensorflow as tf
 from keras import layers
 
 from fingerspell.vocab import BLANK_TOKEN, CTC_CLASSES
-from fingerspell.models.kinds import CTCConfig
+from fingerspell.models.configs import CTCConfig
 from fingerspell.models.layers import ConvBlock, TransformerBlock, masked_pool
 
 assert BLANK_TOKEN == CTC_CLASSES - 1, "the C++ CTC kernel takes the last class as the blank"

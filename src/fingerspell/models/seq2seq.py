@@ -13,7 +13,7 @@ import tensorflow as tf
 from keras import layers
 
 from fingerspell.vocab import EOS_TOKEN, PAD_TOKEN, SEQ2SEQ_CLASSES, SOS_TOKEN
-from fingerspell.models.kinds import Seq2SeqConfig
+from fingerspell.models.configs import Seq2SeqConfig
 from fingerspell.models.layers import Attention, FeedForward, TransformerBlock, downsample_mask, padding_mask
 
 

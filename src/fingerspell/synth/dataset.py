@@ -47,7 +47,7 @@ def plan_metadata(sequences: int, signers: int, seed: int, supplemental: int = 0
         phrases = _phrases(rng, count, sentences=source == "supplemental")
         who = rng.choice(participant_ids, size=count, p=weights / weights.sum())
         ids = np.sort(1_000_000_000 + rng.choice(1_147_000_000, size=count, replace=False))
-        ids = _apart_from(ids, taken, np.random.default_rng([seed, 4]))
+        ids = apart_from(ids, taken, np.random.default_rng([seed, 4]))
         taken = np.concatenate([taken, ids])
         n_files = -(-count // sequences_per_file)
         file_ids = np.sort(1_000_000 + rng.choice(1_999_000_000, size=n_files, replace=False))
@@ -58,7 +58,7 @@ def plan_metadata(sequences: int, signers: int, seed: int, supplemental: int = 0
     return pd.DataFrame(rows, columns=[*METADATA_COLUMNS, "source"])
 
 
-def _apart_from(ids: np.ndarray, taken: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def apart_from(ids: np.ndarray, taken: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """`ids` (sorted) with any that another source already uses redrawn, sorted again. Each source draws
     its ids alone, so at the real size (67,208 + 52,958 of 1.1e9) a few coincide; the redraw uses a
     generator of its own, so a dataset without a clash keeps every id and byte it had."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fingerspell.synth.handshapes import SIGNS, SignerHands, body_template, motion_offset, rotation
-from fingerspell.layout import ARM, NUM_LANDMARKS, PART_OFFSET
+from fingerspell.layout import ARM, NUM_LANDMARKS, part_slice
 
 HOLD_RANGE = (0.2, 0.6)  # a signer's usual fraction of a letter's span spent holding its shape
 ASPECTS = ((9 / 16, 0.45), (3 / 4, 0.15), (16 / 9, 0.3), (4 / 3, 0.1))  # (width / height, share of cameras)
@@ -75,7 +75,7 @@ def _rotations(yaw: np.ndarray, roll: np.ndarray, pitch: np.ndarray) -> np.ndarr
     return np.stack([rotation(y, r, p) for y, r, p in zip(yaw, roll, pitch)])
 
 
-def _timeline(phrase: str, signer: Signer, rng: np.random.Generator):
+def timeline(phrase: str, signer: Signer, rng: np.random.Generator):
     """Per character: duration and start (frames), hold fraction and reach; plus lead-in and lead-out."""
     count = len(phrase)
     pace = np.exp(np.cumsum(rng.normal(0.0, signer.pace_drift, count)) * 0.6)  # drifts within the phrase
@@ -110,9 +110,9 @@ def _keyframes(phrase: str, signer: Signer, reach: np.ndarray, rng: np.random.Ge
     return np.stack(shapes), np.stack(angles), motions
 
 
-def _hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
+def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
     """Dominant hand (T, 21, 3) in image coordinates, a per-frame speed and the lead-in/out."""
-    total, lead_in, lead_out, durations, starts, hold, reach = _timeline(phrase, signer, rng)
+    total, lead_in, lead_out, durations, starts, hold, reach = timeline(phrase, signer, rng)
     shapes, angles, motions = _keyframes(phrase, signer, reach, rng)
     count = len(phrase)
     t = np.arange(total) + 0.5
@@ -196,15 +196,15 @@ def _markov_visibility(chance: np.ndarray, persistence: float, rng: np.random.Ge
 
 def render_sequence(phrase: str, signer: Signer, rng: np.random.Generator) -> np.ndarray:
     """One fingerspelled phrase as float32 `(frames, 543, 3)`, NaN where a part is undetected."""
-    hand, speed, (lead_in, lead_out) = _hand_track(phrase, signer, rng)
+    hand, speed, (lead_in, lead_out) = hand_track(phrase, signer, rng)
     total, unit = len(hand), signer.hand_unit
     face, pose = _body(signer)
     out = np.empty((total, NUM_LANDMARKS, 3), dtype=np.float64)
     sway = 0.006 * np.sin(2 * np.pi * (np.arange(total)[:, None] / rng.uniform(50, 90) + rng.uniform(0, 1, 2)))
     face_frames = np.repeat(face[None], total, 0)
     face_frames[:, :, :2] += sway[:, None, :]
-    out[:, :468] = face_frames
-    out[:, PART_OFFSET["pose"]:PART_OFFSET["pose"] + 33] = _pose_track(pose, hand, signer, sway, rng)
+    out[:, part_slice("face")] = face_frames
+    out[:, part_slice("pose")] = _pose_track(pose, hand, signer, sway, rng)
     hand = hand + rng.normal(0.0, 0.04 * unit, (total, 1, 3)) * [1, 1, 0]  # the whole hand shifts a little
     hand += rng.normal(0.0, [0.02 * unit, 0.02 * unit, 0.08 * unit], hand.shape)  # per point; z is the noisiest
     other, other_up = _other_hand(signer, pose, total, rng)
@@ -218,13 +218,13 @@ def render_sequence(phrase: str, signer: Signer, rng: np.random.Generator) -> np
     other_shown = _markov_visibility(other_chance, 0.9, rng)
     dominant, resting = ("left_hand", "right_hand") if signer.left_dominant else ("right_hand", "left_hand")
     for part, points, visible in ((dominant, hand, shown), (resting, other, other_shown)):
-        block = slice(PART_OFFSET[part], PART_OFFSET[part] + 21)
+        block = part_slice(part)
         out[:, block] = points
         out[~visible, block] = np.nan
     _swap_labels(out, signer, rng)
     out[..., :2] = _camera(out[..., :2], signer, rng)
     out[:, :, 2] /= signer.aspect  # MediaPipe's z has the scale of normalised x
-    out[:, :468] = out[:, :468].astype(np.float16)  # MediaPipe-like sub-pixel precision; compresses well
+    out[:, part_slice("face")] = out[:, part_slice("face")].astype(np.float16)  # MediaPipe-like sub-pixel precision; compresses well
     return out.astype(np.float32)
 
 
@@ -242,7 +242,7 @@ def _swap_labels(out: np.ndarray, signer: Signer, rng: np.random.Generator) -> N
     if rng.random() >= signer.swap_rate:
         return
     total = len(out)
-    left, right = (slice(PART_OFFSET[p], PART_OFFSET[p] + 21) for p in ("left_hand", "right_hand"))
+    left, right = part_slice("left_hand"), part_slice("right_hand")
     for _ in range(1 + rng.poisson(1.0)):
         start = int(rng.integers(total))
         stop = min(total, start + int(rng.integers(1, 8)))

@@ -71,7 +71,7 @@ class BatchWorkers:
                 not self.pending or self.pending[0][0] != start:
             self._drain()
             self.stream = [epoch, starts, int(np.searchsorted(starts, start))]
-        self._reclaim()
+        self.reclaim()
         self._submit()
         if not self.pending:  # no slot was free to ask for it: made here
             self.stream[2] += 1
@@ -96,7 +96,7 @@ class BatchWorkers:
                 np.asarray(reply["label_lengths"], np.int32), np.asarray(reply["index"], np.int64),
                 np.asarray(reply["position"], np.int64))
 
-    def _reclaim(self) -> None:
+    def reclaim(self) -> None:
         """Slots whose views nothing else holds any more (TensorFlow let go of them) are free again."""
         held = []
         for slot, view in self.lent:

@@ -18,7 +18,11 @@ import time
 import numpy as np
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
-FACE, LEFT, POSE, RIGHT = 0, 468, 489, 522
+# The frame layout of fingerspell/layout.py (PARTS), written out because this script runs in MediaPipe's own
+# environment, where fingerspell is not importable; tests/test_layout.py checks the two agree.
+PARTS = (("face", 468), ("left_hand", 21), ("pose", 33), ("right_hand", 21))
+OFFSET = {name: sum(count for _, count in PARTS[:i]) for i, (name, _) in enumerate(PARTS)}
+SIZE = dict(PARTS)
 MAX_BAD_READS = 10  # consecutive unreadable frames before a video is taken to end
 
 
@@ -63,15 +67,16 @@ def to_array(landmarks, count):
 def landmarks_of(rgb, holistic, hands):
     """One frame's (543, 3) landmarks: Holistic's, and Hands' where Holistic found no hand."""
     result = holistic.process(rgb)
-    frame = np.concatenate([to_array(result.face_landmarks, 468), to_array(result.left_hand_landmarks, 21),
-                            to_array(result.pose_landmarks, 33), to_array(result.right_hand_landmarks, 21)])
+    found = {"face": result.face_landmarks, "left_hand": result.left_hand_landmarks,
+             "pose": result.pose_landmarks, "right_hand": result.right_hand_landmarks}
+    frame = np.concatenate([to_array(found[name], count) for name, count in PARTS])
     if result.left_hand_landmarks is None and result.right_hand_landmarks is None:
         found = hands.process(rgb)
         for landmarks, handedness in zip(found.multi_hand_landmarks or [], found.multi_handedness or []):
             # Hands labels assume a mirrored (selfie) image; for a plain camera image "Left" is the
             # person's right hand, which is Holistic's right_hand.
-            start = RIGHT if handedness.classification[0].label == "Left" else LEFT
-            frame[start:start + 21] = to_array(landmarks, 21)
+            part = "right_hand" if handedness.classification[0].label == "Left" else "left_hand"
+            frame[OFFSET[part]:OFFSET[part] + SIZE[part]] = to_array(landmarks, SIZE[part])
     return frame
 
 

@@ -1,4 +1,4 @@
-// The Kaggle layout of a landmark frame (fingerspell/landmarks.py): face 468, left hand 21, pose 33,
+// The Kaggle layout of a landmark frame (fingerspell/layout.py, which tests/test_serve.py checks this against): face 468, left hand 21, pose 33,
 // right hand 21; [start, count] per part. Loaded by the page (index.html) and by its workers (detector.js).
 "use strict";
 
