@@ -35,6 +35,18 @@ def tiny_store(tiny_dataset, tmp_path_factory) -> Path:
     return store
 
 
+# Test tiers (`make test-fast` leaves out slow, browser and video tests): a test that needs a trained model is slow.
+NEEDS_TRAINING = {"exported", "tiny_export", "two_epochs", "one_epoch"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if NEEDS_TRAINING & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+        if "video_env" in item.fixturenames:
+            item.add_marker(pytest.mark.video)
+
+
 TINY_MODEL = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=32", "seq2seq.dim=32", "seq2seq.hidden=48",
               "seq2seq.heads=2"]
 _EXPORTS = {}

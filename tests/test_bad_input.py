@@ -54,6 +54,7 @@ def _expect(root, tmp_path, match, sequence_id=None, file_part=None):
     return skipped
 
 
+@pytest.mark.slow
 def test_csv_row_pointing_at_a_missing_file(dataset, tmp_path):
     path, sid = _first_file(dataset)
     path.unlink()

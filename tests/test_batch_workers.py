@@ -11,6 +11,9 @@ from fingerspell.training.config import preset
 from fingerspell.training.batches import Batches
 from fingerspell.store.store import Store
 
+pytestmark = pytest.mark.slow
+
+
 SETTINGS = ["batch_size=8", "features_in_step=true", "max_frames=96"]
 
 

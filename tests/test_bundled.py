@@ -72,6 +72,7 @@ def test_predict_needs_no_model_argument(new_signers, capsys):
     assert lines and all(line["text"] for line in lines)
 
 
+@pytest.mark.slow
 def test_demo_reads_new_signers_with_the_bundled_model(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--sequences", "16", "--signers", "2", "--workers", "1"]) == 0

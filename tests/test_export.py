@@ -67,6 +67,7 @@ def test_edge_lengths_and_missing_hands_never_crash(exported, frames):
     assert isinstance(model.predict(blind), str)
 
 
+@pytest.mark.slow
 def test_fp16_halves_the_file(tiny_store, tmp_path):
     """At the cpu preset's size (tiny tensors stay float32, so a toy model would not show it)."""
     trainer = Trainer(tiny_store, tmp_path / "run", preset("ctc"))  # initial weights: the size is what counts
@@ -154,11 +155,39 @@ def test_evaluate_exported_on_store_and_on_kaggle_data(exported, tiny_dataset, t
     on_data = json.loads(capsys.readouterr().out)
     assert (report / "index.html").is_file() and (report / "substitutions.png").is_file()
     assert on_data["sequences"] == 140 and on_data["score"] == pytest.approx(1 - on_data["cer"])
-    # a Kaggle folder is split as prepare splits it: its test split is the store's test split
+    # a Kaggle folder has no split of its own: it takes the one the store prepared from it recorded
     assert main(["evaluate", str(folder / "model.tflite"), "--data", str(tiny_dataset), "--split", "test",
-                 "--json"]) == 0
+                 "--json", "--split-from", str(tiny_store)]) == 0
     on_data_test = json.loads(capsys.readouterr().out)
     assert on_data_test == on_store
+    assert main(["evaluate", str(folder / "model.tflite"), "--data", str(tiny_dataset), "--split", "test"]) == 2
+    assert "--split-from" in capsys.readouterr().err
+
+
+def test_a_dataset_is_scored_on_the_split_its_store_recorded_not_a_default(exported, tiny_dataset, tmp_path):
+    """A store prepared with another seed and fractions is scored on its own split, read from its record."""
+    from fingerspell.evaluation.scoring import evaluate_exported
+    from fingerspell.store.splits import SplitRule
+    from fingerspell.store.store import prepare
+    store = tmp_path / "other-split"
+    prepare(tiny_dataset, store, split_rule=SplitRule(val_fraction=0.25, test_fraction=0.25, seed=5), progress=False)
+    test_ids = set(Store(store).split_ids("test").tolist())
+    assert test_ids != set(SplitRule().apply(*_participants_and_phrases(tiny_dataset)).pipe(
+        lambda split: split.index[split == "test"]).tolist())
+    result = evaluate_exported(exported[2], tiny_dataset, split="test", out=tmp_path / "p.csv", split_from=store)
+    assert {row[0] for row in result["rows"]} == test_ids
+    with pytest.raises(ValueError, match="not prepared from"):
+        other = tmp_path / "other-data"
+        from fingerspell.synth.dataset import synthesize
+        synthesize(other, sequences=30, signers=4, seed=99, progress=False)
+        evaluate_exported(exported[2], other, split="test", out=tmp_path / "q.csv", split_from=store)
+
+
+def _participants_and_phrases(root):
+    """The dataset's rows, indexed by sequence_id: (participant ids, phrases)."""
+    from fingerspell.io.dataset import read_dataset
+    rows = read_dataset(root)[0].set_index("sequence_id")
+    return rows.participant_id, rows.phrase
 
 
 def test_run_scores_train_phrases_and_supplemental_sentences_apart(exported, tiny_store):

@@ -64,6 +64,7 @@ def test_without_face_refuses_a_graph_that_is_not_holistic_and_names_it():
         without_face(bytes([1 << 3 | 3]))
 
 
+@pytest.mark.video
 def test_mediapipe_reads_the_graph_as_meant(tmp_path):
     """MediaPipe's own protobuf classes (the video environment) parse the hand-written graph: the nodes as
     above and the face's gate shut by its options (allow: false)."""

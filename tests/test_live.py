@@ -19,6 +19,8 @@ from support.browser import LivePage, chromium_path
 from support.y4m import write as write_y4m
 from test_serve import web_root
 
+pytestmark = pytest.mark.browser
+
 # 8 frames of MediaPipe's gesture clip with the hand up (not fingerspelling: the bundled model reads
 # nothing in them, and nothing still under landmark noise of 0.003, so equal texts do not hang on a
 # borderline reading), 640 wide, at 1 frame/s so that the page reads every frame once (it needs 0.15-0.3 s

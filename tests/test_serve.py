@@ -112,6 +112,7 @@ def test_bundled_model_converts_for_the_browser_and_matches_litert(tmp_path):
         np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_seq2seq_export_converts_for_the_browser_too(tiny_store, tmp_path_factory, tmp_path):
     """Any export, not only the bundled CTC model: the notebook's seq2seq, whose greedy decoding is a loop."""
     from conftest import export_tiny

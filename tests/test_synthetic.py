@@ -17,6 +17,7 @@ def _digest(root):
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_same_arguments_give_identical_bytes(tmp_path):
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     synthesize(a, sequences=30, signers=4, seed=3, supplemental=5, sequences_per_file=20, progress=False)
@@ -26,6 +27,7 @@ def test_same_arguments_give_identical_bytes(tmp_path):
     assert _digest(a)["train.csv"] != _digest(c)["train.csv"]
 
 
+@pytest.mark.slow
 def test_resume_keeps_finished_files_and_ends_with_the_same_bytes(tmp_path):
     """A run killed between files leaves whole files; --resume renders only the missing ones and writes
     the same dataset and statistics as an uninterrupted run, and refuses other arguments."""
@@ -71,6 +73,7 @@ def test_layout_is_kaggle(tiny_dataset):
     assert set(frame.index.unique()) == set(train[train.file_id == train.file_id[0]].sequence_id)
 
 
+@pytest.mark.slow
 def test_statistics_share_the_published_keys_and_sit_near_them(tmp_path):
     ours = synthesize(tmp_path, sequences=200, signers=20, seed=11, progress=False)
     assert json.loads((tmp_path / STATS_FILE).read_text()) == ours

@@ -52,6 +52,7 @@ def test_mp4_animation(tmp_path):
     assert out.read_bytes()[4:8] == b"ftyp" and out.stat().st_size > 2000
 
 
+@pytest.mark.slow
 def test_pictures_draw_the_signing_hand_large_and_what_was_read_where(tiny_store, tiny_dataset, tmp_path_factory):
     from conftest import export_tiny
     from fingerspell.inference import RunModel, frame_labels, load_model
