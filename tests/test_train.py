@@ -14,7 +14,7 @@ import pytest
 from fingerspell.store.splits import SplitRule
 from fingerspell.training import checkpoint
 from fingerspell.cli import main
-from fingerspell.training.config import preset
+from fingerspell.training.config import RUNTIME_KEYS, Recipe, preset
 from fingerspell.training.batches import Batches
 from fingerspell.store.store import Store, prepare
 from fingerspell.training.run import build_model, per_example_loss
@@ -41,6 +41,10 @@ def test_train_writes_metrics_plot_checkpoints_and_evaluates(tiny_store, tmp_pat
     assert (run / "progress.png").stat().st_size > 1000 and checkpoint.exists(run, "best")
     meta = checkpoint.read_meta(run, "last")
     assert meta["config"]["ctc"]["dim"] == 32 and meta["state"]["step"] == metrics.step.iloc[-1]
+    # the recipe only in "config"; the runtime it ran with beside it, a record
+    asked = TINY + ["augment.enabled=false", "learning_rate=3e-3"]
+    assert Recipe.from_dict(meta["config"]) == preset("ctc").recipe.with_settings(asked)
+    assert not set(meta["config"]) & set(RUNTIME_KEYS) and meta["runtime"]["epochs"] == 3
     assert main(["evaluate", str(run), "--data", str(tiny_store), "--split", "test", "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)
     sources = Store(tiny_store).sequences.source[Store(tiny_store).split("test")]
@@ -186,7 +190,7 @@ def test_resume_keeps_the_precision_the_run_resolved(tiny_store, tmp_path, monke
     Trainer(tiny_store, tmp_path / "run", config).fit(progress=False)
     monkeypatch.setattr(tf.config, "list_physical_devices", real)
     meta = checkpoint.read_meta(tmp_path / "run", "last")
-    assert meta["precision"] == "mixed_float16" and meta["config"]["mixed_precision"] == "auto"
+    assert meta["precision"] == "mixed_float16" and meta["runtime"]["mixed_precision"] == "auto"
     first = meta["state"]["step"]
     summary = train(tiny_store, tmp_path / "run", resume=True, epochs=2, progress=False)
     assert summary["step"] == 2 * first and checkpoint.read_meta(tmp_path / "run", "last")["precision"] == "mixed_float16"
@@ -377,3 +381,88 @@ def test_features_in_step_gives_the_pipeline_features_and_trains(tiny_store, tmp
     assert any(not np.array_equal(a, b) for a, b in zip(before, trainer.model.get_weights()))
     losses, tokens = trainer.eval_step(next(iter(trainer.val_data.dataset())))
     assert np.isfinite(losses.numpy()).all() and tokens.shape[0] == losses.shape[0]
+
+
+@pytest.fixture
+def one_epoch(tiny_store, tmp_path):
+    run = tmp_path / "run"
+    train(tiny_store, run, epochs=1, progress=False, settings=TINY)
+    return run
+
+
+def _resume(tiny_store, run, *flags):
+    return main(["train", str(tiny_store), "--run", str(run), "--resume", "--quiet", *flags])
+
+
+def test_resume_refuses_a_changed_recipe_naming_each_key(tiny_store, one_epoch, capsys):
+    before = checkpoint.read_meta(one_epoch, "last")
+    capsys.readouterr()
+    assert _resume(tiny_store, one_epoch, "--batch-size", "8") == 2
+    error = capsys.readouterr().err
+    assert "a resume keeps the run's recipe" in error and "batch_size (checkpoint 16, asked 8)" in error, error
+    assert _resume(tiny_store, one_epoch, "--set", "ctc.dim=64", "--no-augment", "--set", "input_workers=2") == 2
+    error = capsys.readouterr().err
+    assert "ctc.dim (checkpoint 32, asked 64)" in error and "augment.enabled (checkpoint true, asked false)" in error
+    assert "input_workers" not in error  # a runtime setting is no recipe change
+    assert _resume(tiny_store, one_epoch, "--model", "seq2seq", "--learning-rate", "0.5") == 2
+    error = capsys.readouterr().err
+    assert 'model (checkpoint "ctc", asked "seq2seq")' in error and "learning_rate (checkpoint 0.002, asked 0.5)" in error
+    # the precision it resolved is part of the optimizer state: no other on resume
+    assert _resume(tiny_store, one_epoch, "--set", "mixed_precision=on") == 2
+    assert "computes in float32" in capsys.readouterr().err
+    assert checkpoint.read_meta(one_epoch, "last") == before  # refused before anything ran
+
+
+def test_resume_applies_and_prints_a_changed_runtime(tiny_store, one_epoch, capsys):
+    first = checkpoint.read_meta(one_epoch, "last")
+    assert first["runtime"]["input_workers"] == 0 and first["runtime"]["epochs"] == 1
+    capsys.readouterr()
+    # the recipe's own values may be repeated: only a change is refused
+    repeated = [a for s in TINY for a in ("--set", s)] + ["--seed", "0", "--model", "ctc", "--preset", "cpu"]
+    assert _resume(tiny_store, one_epoch, "--set", "input_workers=2", "--epochs", "2", "--eval-every", "1000",
+                   *repeated) == 0
+    error = capsys.readouterr().err
+    for line in ("resume: runtime input_workers 0 -> 2", "resume: runtime epochs 1 -> 2",
+                 "resume: runtime eval_every 0 -> 1000"):
+        assert line in error, error
+    meta = checkpoint.read_meta(one_epoch, "last")
+    assert meta["runtime"]["input_workers"] == 2 and meta["runtime"]["epochs"] == 2
+    assert meta["state"]["epoch"] == 2 and meta["state"]["step"] == 2 * first["state"]["step"]
+    assert meta["config"] == first["config"]
+
+
+def test_resume_without_flags_keeps_recipe_and_runtime_of_a_non_default_run(tiny_store, tmp_path, capsys):
+    """A seq2seq run (whose preset differs from the defaults in many fields) resumed with no flags: nothing
+    asked, nothing refused or changed."""
+    run = tmp_path / "run"
+    train(tiny_store, run, model="seq2seq", epochs=1, progress=False, settings=TINY + ["eval_every=1000"])
+    first = checkpoint.read_meta(run, "last")
+    capsys.readouterr()
+    assert _resume(tiny_store, run) == 0
+    captured = capsys.readouterr()
+    assert "resume:" not in captured.err and json.loads(captured.out.strip().splitlines()[-1])["step"] == first["state"]["step"]
+    meta = checkpoint.read_meta(run, "last")
+    assert meta["config"] == first["config"] and meta["runtime"] == first["runtime"]
+    assert meta["config"]["model"] == "seq2seq" and meta["config"]["max_frames"] == 128
+
+
+def test_a_checkpoint_of_both_parts_in_its_config_loads_and_resumes(tiny_store, one_epoch, capsys):
+    """Checkpoints before the split held the runtime inside "config": loading takes its recipe keys,
+    a resume runs with its runtime keys."""
+    import tensorflow as tf
+    from fingerspell.training.run import load_run
+    recipe = None
+    for which in ("last", "best"):
+        meta, *arrays = checkpoint.load(one_epoch, which)
+        recipe = meta["config"]
+        legacy = {k: meta[k] for k in ("state", "landmarks", "num_features", "parameters", "precision")}
+        legacy["config"] = {**meta["config"], **meta["runtime"], "eval_every": 1000}
+        checkpoint.save(one_epoch, which, legacy, *[[tf.Variable(a) for a in part] for part in arrays])
+    assert "runtime" not in checkpoint.read_meta(one_epoch, "last")
+    config, model, _ = load_run(one_epoch, "best")
+    assert config.recipe == Recipe.from_dict(recipe) and model.count_params() > 0
+    capsys.readouterr()
+    assert _resume(tiny_store, one_epoch, "--epochs", "2") == 0
+    assert "resume: runtime epochs 1 -> 2" in capsys.readouterr().err
+    meta = checkpoint.read_meta(one_epoch, "last")
+    assert meta["config"] == recipe and meta["runtime"]["eval_every"] == 1000 and meta["state"]["epoch"] == 2

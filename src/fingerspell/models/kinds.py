@@ -43,7 +43,8 @@ class ModelKind:
     label_pad: int  # what pads a batch's labels
 
     def preset(self, preset: str) -> dict:
-        """RunConfig fields of this kind's `preset` recipe (those not given keep RunConfig's defaults)."""
+        """This kind's `preset`: {"recipe": Recipe fields, "runtime": Runtime fields} (training/config.py;
+        those not given keep their defaults there)."""
         raise NotImplementedError
 
     def time_stride(self, config) -> int:
@@ -85,16 +86,17 @@ class CTC(ModelKind):
 
     def preset(self, preset: str) -> dict:
         if preset == "cpu":
-            return {}
+            return {"recipe": {}, "runtime": {}}
         from fingerspell.training.augment import AugmentConfig
-        return dict(ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6, ff_mult=2,
-                                  dropout=0.2, time_stride=2),
-                    max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05, epochs=400,
-                    min_hand_frames_per_char=2.0, ema_decay=0.999, jit_features=True, features_in_step=True,
-                    input_workers=-1,
-                    # as the 1st and 2nd place solutions: face points in (the lips: prepare --lips) and
-                    # rotations up to 30 degrees (README: the full preset next to the winners)
-                    lips=True, augment=AugmentConfig(rotate_degrees=30.0))
+        recipe = dict(ctc=CTCConfig(dim=384, groups=3, convs_per_group=2, kernel=17, heads=6, ff_mult=2,
+                                    dropout=0.2, time_stride=2),
+                      max_frames=384, batch_size=64, learning_rate=1e-3, weight_decay=0.05,
+                      min_hand_frames_per_char=2.0, ema_decay=0.999,
+                      # as the 1st and 2nd place solutions: face points in (the lips: prepare --lips) and
+                      # rotations up to 30 degrees (README: the full preset next to the winners)
+                      lips=True, augment=AugmentConfig(rotate_degrees=30.0))
+        runtime = dict(epochs=400, jit_features=True, features_in_step=True, input_workers=-1)
+        return {"recipe": recipe, "runtime": runtime}
 
     def time_stride(self, config) -> int:
         return config.ctc.time_stride
@@ -156,8 +158,9 @@ class Seq2Seq(ModelKind):
         return PAD_TOKEN
 
     def preset(self, preset: str) -> dict:  # the notebook's model at the notebook's size in both presets
-        return dict(max_frames=128, epochs=60 if preset == "cpu" else 400, batch_size=32 if preset == "cpu" else 64,
-                    learning_rate=1e-3, weight_decay=0.01 if preset == "cpu" else 0.05)
+        recipe = dict(max_frames=128, batch_size=32 if preset == "cpu" else 64, learning_rate=1e-3,
+                      weight_decay=0.01 if preset == "cpu" else 0.05)
+        return {"recipe": recipe, "runtime": dict(epochs=60 if preset == "cpu" else 400)}
 
     def encode_labels(self, phrase_ids, config):
         """Start and end tokens around the phrase, clipped to `max_target`."""

@@ -2,9 +2,12 @@
 directory holding its newest checkpoint (`ckpt-N.index`, `ckpt-N.data-*`) and the `checkpoint` state file.
 
 One checkpoint holds the model's weights, the optimizer's variables (moments, step count, weight average,
-loss scale), the dropout generators' states and `meta`, a JSON string (config, vocabulary, step and data
-position, landmarks, feature count, resolved precision): everything a resumed run needs to continue the
-same run. Each is an explicit list of the backing variables in a fixed order, because a Keras 3 model is
+loss scale), the dropout generators' states and `meta`, a JSON string (the recipe under "config", the
+runtime it last ran with under "runtime", vocabulary, step and data position, landmarks, feature count,
+resolved precision): everything a resumed run needs to continue the same run. Loading reads the recipe
+only (`recipe_of`); the runtime is a record, which a resume starts from but nothing depends on.
+
+The arrays are explicit lists of the backing variables in a fixed order, because a Keras 3 model is
 not fully seen by TensorFlow's object graph: `tf.train.Checkpoint(model=...)` holds 7 of the CTC model's
 109 weights and none of its dropout state, and restores the rest silently from nothing.
 
@@ -93,6 +96,12 @@ def _unreadable(prefix: str, error: Exception) -> ValueError:
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return ValueError(f"{prefix}: unreadable checkpoint, truncated or not a checkpoint "
                       f"({type(error).__name__}: {message[:300]})")
+
+
+def recipe_of(meta: dict) -> dict:
+    """The recipe a checkpoint's meta holds (config.Recipe.from_dict reads it). A checkpoint of fingerspell
+    before the recipe/runtime split holds both in "config": the runtime's keys are then ignored."""
+    return meta["config"]
 
 
 def read_meta(run_dir: str | Path, which: str) -> dict:

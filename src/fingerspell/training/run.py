@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fingerspell.training import checkpoint
 from fingerspell.models import get_kind
-from fingerspell.training.config import RunConfig
+from fingerspell.training.config import Recipe, RunConfig, Runtime, runtime_of
 
 
 def build_model(config: RunConfig, num_features: int):
@@ -19,10 +19,12 @@ def per_example_loss(model, config: RunConfig, batch, training: bool):
     return get_kind(config.model).per_example_loss(model, config, batch, training)
 
 
-def load_run(run_dir, which: str = "best"):
-    """(config, model, meta) rebuilt from a run directory's checkpoint."""
+def load_run(run_dir, which: str = "best", runtime: Runtime | None = None):
+    """(config, model, meta) rebuilt from a run directory's checkpoint: its recipe (checkpoint.recipe_of),
+    run with `runtime` (default: the recipe's preset's; the runtime the checkpoint records is not read)."""
     meta, weights, _, _ = checkpoint.load(run_dir, which)
-    config = RunConfig.from_dict(meta["config"])
+    recipe = Recipe.from_dict(checkpoint.recipe_of(meta))
+    config = RunConfig(recipe, runtime or runtime_of(recipe))
     model = build_model(config, meta["num_features"])
     set_checkpoint_weights(model, weights, checkpoint.directory(run_dir, which))
     return config, model, meta

@@ -1,8 +1,12 @@
 """`fingerspell train`: seeded training with progress, validation, plots, atomic checkpoints and resume.
 
 RUN_DIR/last/ and best/ (checkpoints, see checkpoint.py), metrics.csv (one row per validation), progress.png
-(loss and score curves), config.json. The learning rate warms up, then follows a cosine to zero over
-whichever comes first, the epochs or the `--minutes` budget, so a time-boxed run still anneals.
+(loss and score curves), config.json (the recipe, and the runtime under "runtime"). The learning rate warms
+up, then follows a cosine to zero over whichever comes first, the epochs or the `--minutes` budget, so a
+time-boxed run still anneals.
+
+A resume keeps the run's recipe (config.py) and refuses a change to it, naming each key; it runs as the run
+last ran, with the runtime values asked for applied and printed.
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from fingerspell.training import checkpoint
-from fingerspell.training.config import RunConfig, preset
+from fingerspell.models import DEFAULT_KIND
+from fingerspell.training.config import RUNTIME_KEYS, Recipe, RunConfig, Runtime, flat, preset, runtime_of
 from fingerspell.evaluation.scoring import make_eval_step, score_batches
 from fingerspell.training.run import build_model, per_example_loss, set_checkpoint_weights
 from fingerspell.models.layers import count_parameters
@@ -41,6 +46,8 @@ def configure_tensorflow(seed: int, logical_cpus: int = 0, deterministic: bool =
 def choose_strategy(name: str = "auto"):
     """MirroredStrategy over several GPUs (or logical CPUs when asked), else the default strategy."""
     import tensorflow as tf
+    if name not in ("auto", "mirrored", "default"):
+        raise ValueError(f"strategy must be auto, mirrored or default, not {name!r}")
     gpus = tf.config.list_logical_devices("GPU")
     if name == "mirrored" or (name == "auto" and len(gpus) > 1):
         devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
@@ -75,14 +82,16 @@ def lr_schedule(config: RunConfig, horizon, scale: float):
 class Trainer:
     """Holds the model, optimizer, data and the compiled steps of one run."""
 
-    def __init__(self, store_path, run_dir, config: RunConfig, strategy_name: str = "auto"):
+    def __init__(self, store_path, run_dir, config: RunConfig, precision: str | None = None):
+        """`precision`: "mixed_float16" or "float32" whatever `mixed_precision` resolves to (a resume's: the
+        precision its run resolved, which the optimizer state fits)."""
         import keras
         import tensorflow as tf
         from fingerspell.training.batches import Batches
         from fingerspell.store.store import Store
         self.run_dir, self.config = Path(run_dir), config
         self.store = Store(store_path)
-        self.strategy = choose_strategy(strategy_name)
+        self.strategy = choose_strategy(config.strategy)
         self.replicas = self.strategy.num_replicas_in_sync
         train_ids, val_ids = self._splits(store_path)
         # batch_size is per replica: the global batch grows with the replicas, and the peak learning rate
@@ -96,6 +105,8 @@ class Trainer:
             raise ValueError(f"mixed_precision must be auto, on or off, not {config.mixed_precision!r}")
         self.mixed = config.mixed_precision == "on" or (
             config.mixed_precision == "auto" and bool(tf.config.list_physical_devices("GPU")))
+        if precision is not None:
+            self.mixed = precision == "mixed_float16"
         self.precision = "mixed_float16" if self.mixed else "float32"  # saved: a resumed run keeps it
         self.steps_per_epoch = max(1, math.ceil(len(train_ids) / self.global_batch))
         self.total_steps = self.steps_per_epoch * config.epochs
@@ -173,9 +184,10 @@ class Trainer:
 
     # --- checkpoints ------------------------------------------------------------------------------
     def save(self, name: str, state: dict) -> None:
-        meta = {"config": self.config.to_dict(), "state": state, "landmarks": self.store.header["landmarks"],
-                "num_features": self.layout.num_features, "parameters": count_parameters(self.model),
-                "precision": self.precision}
+        # the recipe, which loading reads; the runtime this run ran with, a record (a resume starts from it)
+        meta = {"config": self.config.recipe.to_dict(), "runtime": self.config.runtime.to_dict(), "state": state,
+                "landmarks": self.store.header["landmarks"], "num_features": self.layout.num_features,
+                "parameters": count_parameters(self.model), "precision": self.precision}
         checkpoint.save(self.run_dir, name, meta, self.model.weights, self.optimizer.variables,
                         self._seed_states())
 
@@ -339,31 +351,80 @@ def _append_csv(path: Path, row: dict) -> None:
         os.fsync(handle.fileno())
 
 
-def train(store, run_dir, model: str = "ctc", preset_name: str = "cpu", epochs: int | None = None,
-          minutes: float | None = None, resume: bool = False, seed: int = 0, strategy: str = "auto",
-          logical_cpus: int = 0, progress: bool = True, settings: list[str] | None = None,
+def train(store, run_dir, model: str | None = None, preset_name: str | None = None, epochs: int | None = None,
+          minutes: float | None = None, resume: bool = False, seed: int | None = None, strategy: str | None = None,
+          logical_cpus: int | None = None, progress: bool = True, settings: list[str] | None = None,
           deterministic: bool | None = None, **overrides) -> dict:
-    """Train (or resume) a run; returns the final validation row. `deterministic` (default: the
-    FINGERSPELL_DETERMINISTIC=1 environment variable, which the tests set) makes ops deterministic."""
-    if deterministic is None:
-        deterministic = os.environ.get("FINGERSPELL_DETERMINISTIC") == "1"
+    """Train (or resume) a run; returns the final validation row.
+
+    A new run: the `preset_name` preset (default cpu) of `model` (default ctc), then `overrides` (fields of
+    either part: batch_size=8, eval_every=3) and `settings` (`key=value`, config.RunConfig.with_settings).
+    `seed`, `epochs`, `strategy`, `logical_cpus` and `deterministic` set those fields; None (or epochs 0)
+    asks nothing. `deterministic` is asked by the FINGERSPELL_DETERMINISTIC=1 environment variable too
+    (the tests set it).
+
+    A resume: the checkpoint's recipe, which a value asked for may repeat but not change (ValueError naming
+    each key changed, with the checkpoint's value and the one asked); the runtime the run last ran with,
+    changed by those asked for (each printed)."""
+    if deterministic is None and os.environ.get("FINGERSPELL_DETERMINISTIC") == "1":
+        deterministic = True
+    asked = {key: value for key, value in (("model", model), ("preset", preset_name), ("seed", seed),
+                                           ("epochs", epochs or None), ("strategy", strategy),
+                                           ("logical_cpus", logical_cpus), ("deterministic", deterministic))
+             if value is not None}
+    asked.update(overrides)
     run_dir = Path(run_dir)
+    precision = None
     if resume:
-        if not checkpoint.exists(run_dir, "last"):
-            raise FileNotFoundError(f"{run_dir}: nothing to resume (no last/ checkpoint)")
-        meta = checkpoint.read_meta(run_dir, "last")
-        # the precision the run resolved, not "auto" again: a mixed-precision run resumed on a machine
-        # without a GPU goes on in mixed precision, with its loss scale
-        config = RunConfig.from_dict(meta["config"]).replace(
-            mixed_precision="on" if meta.get("precision") == "mixed_float16" else "off")
-        if epochs:
-            config = config.replace(epochs=epochs)
+        config, precision = resumed_config(run_dir, asked, settings or [])
     else:
         if checkpoint.exists(run_dir, "last"):
             raise FileExistsError(f"{run_dir} already holds a run; pass --resume to continue it")
-        config = preset(model, preset_name).replace(seed=seed, **overrides).with_settings(settings or [])
-        if epochs:
-            config = config.replace(epochs=epochs)
-    configure_tensorflow(config.seed, logical_cpus, deterministic)
-    trainer = Trainer(store, run_dir, config, strategy)
+        config = preset(model or DEFAULT_KIND, preset_name or "cpu")
+        asked = {k: v for k, v in asked.items() if k not in ("model", "preset")}  # (chose the preset)
+        config = config.replace(**asked).with_settings(settings or [])
+    configure_tensorflow(config.seed, config.logical_cpus, config.deterministic)
+    trainer = Trainer(store, run_dir, config, precision)
     return trainer.fit(minutes=minutes, resume=resume, progress=progress)
+
+
+def resumed_config(run_dir, asked: dict, settings: list[str], log=None) -> tuple[RunConfig, str]:
+    """(config, precision) that resume `run_dir`. The config: its checkpoint's recipe and the runtime it last
+    ran with (that of the recipe's preset where the checkpoint records none), with the `asked` fields and
+    `settings` applied. A recipe value asked for that differs from the checkpoint's is refused (ValueError);
+    a runtime value that changes is applied and told to `log` (default: stderr). The precision: the one the
+    run resolved, which stays."""
+    if not checkpoint.exists(run_dir, "last"):
+        raise FileNotFoundError(f"{run_dir}: nothing to resume (no last/ checkpoint)")
+    meta = checkpoint.read_meta(run_dir, "last")
+    saved = checkpoint.recipe_of(meta)
+    recipe = Recipe.from_dict(saved)
+    # a checkpoint of fingerspell before the split holds its runtime in "config"
+    recorded = {**{k: v for k, v in saved.items() if k in RUNTIME_KEYS}, **meta.get("runtime", {})}
+    ran = RunConfig(recipe, Runtime.from_dict({**runtime_of(recipe).to_dict(), **recorded}))
+    wanted = ran.replace(**asked).with_settings(settings)
+    changed = _changes(ran.recipe, wanted.recipe)
+    if changed:
+        listed = ", ".join(f"{key} (checkpoint {before}, asked {after})" for key, (before, after) in changed.items())
+        raise ValueError(f"{run_dir}: a resume keeps the run's recipe; asked to change {listed}. Resume without "
+                         "those, or start a new run (another --run) with them")
+    # the precision the run resolved, not "auto" again: a mixed-precision run resumed on a machine without a
+    # GPU goes on in mixed precision, with its loss scale (part of the optimizer state)
+    precision = meta.get("precision") or "float32"
+    asked_precision = wanted.runtime.mixed_precision
+    if asked_precision != ran.runtime.mixed_precision and asked_precision != "auto" and \
+            (asked_precision == "on") != (precision == "mixed_float16"):
+        raise ValueError(f"{run_dir}: the run computes in {precision}, which its "
+                         f"optimizer state fits; a resume cannot change it (mixed_precision={asked_precision}); "
+                         "start a new run")
+    log = log or (lambda line: print(line, file=sys.stderr))
+    for key, (before, after) in _changes(ran.runtime, wanted.runtime).items():
+        log(f"resume: runtime {key} {before} -> {after}")
+    return wanted, precision
+
+
+def _changes(before, after) -> dict:
+    """{dotted key: (before, after)} of the settings that differ between two recipes (or runtimes), each
+    value written as a --set would take it."""
+    old, new = flat(before.to_dict()), flat(after.to_dict())
+    return {key: (json.dumps(old.get(key)), json.dumps(new[key])) for key in new if old.get(key) != new[key]}
