@@ -20,6 +20,8 @@ from fingerspell.store.store import Store, prepare
 from fingerspell.training.run import build_model, per_example_loss
 from fingerspell.training.trainer import Trainer, configure_tensorflow, train
 
+pytestmark = pytest.mark.slow  # every test here trains a model
+
 TINY = ["ctc.dim=32", "ctc.groups=1", "ctc.heads=2", "batch_size=16", "seq2seq.dim=32", "seq2seq.hidden=48",
         "seq2seq.heads=2"]
 
