@@ -42,10 +42,29 @@ test: $(BIN)/.installed $(VIDEO_VENV)/.installed $(WEB_DIR)/.installed
 model: $(BIN)/.installed
 	$(BIN)/python tools/train_release.py
 
+# Benchmarks: each run appends one line to bench/results.jsonl; `make bench-latest` prints each bench's latest.
+# `make bench` runs the short ones (a few minutes each on 2 cores) and lists the rest; `make bench BENCH_LONG=1`
+# also runs the long ones, which train models (10 minutes and more each; scale at full size takes hours).
+BENCH_SHORT = convert frame_rate pipeline train_step
+BENCH_LONG_RUNS = accuracy inference bundled real_letters scale
+.PHONY: bench-latest
 bench: $(BIN)/.installed
-	$(BIN)/python bench/convert.py
-	$(BIN)/python bench/accuracy.py
-	$(BIN)/python bench/inference.py
+	@set -e; for name in $(BENCH_SHORT) $(if $(BENCH_LONG),$(BENCH_LONG_RUNS)); do \
+		echo "== python bench/$$name.py"; $(BIN)/python bench/$$name.py; done
+	@if [ -z "$(BENCH_LONG)" ]; then \
+		echo "not run, long (make bench BENCH_LONG=1 runs them in this order, or run them by hand):"; \
+		echo "  python bench/accuracy.py       # ctc and seq2seq, 10 minutes of training each"; \
+		echo "  python bench/inference.py      # the exports of accuracy.py's two runs"; \
+		echo "  python bench/bundled.py        # trains the 10-minute demo model"; \
+		echo "  python bench/real_letters.py   # four models, 10 minutes each"; \
+		echo "  python bench/scale.py          # the real corpus size: hours, about 55 GB of disk"; \
+	fi
+	@echo "not run, need another environment:"
+	@echo "  python bench/live.py                               # make web-env, Debian's chromium"
+	@echo "  .venv-video/bin/python bench/holistic_workers.py   # make video-env"
+
+bench-latest: $(BIN)/.installed
+	$(BIN)/python bench/latest.py
 
 clean:
 	rm -rf $(VENV) $(VIDEO_VENV) $(WEB_DIR) out

@@ -2,21 +2,19 @@
 
 A fixed synthetic benchmark (seeded; test signers and test phrases never seen in training) is generated and prepared
 once; each model then trains for the same number of minutes on this machine, one after the other, in
-its own process, and is scored on the test split. Prints JSON.
+its own process, and is scored on the test split (fingerspell.pipeline: one run folder per model beside the
+shared store). Prints JSON and appends it to bench/results.jsonl.
 
     python bench/accuracy.py [--minutes 10] [--sequences 3000] [--signers 30] [--seed 1234] [--out DIR]
 """
 from __future__ import annotations
 
 import json
-import os
-import platform
 from pathlib import Path
 
-from common import run, training_parser
-from fingerspell.training import checkpoint
-from fingerspell.store.store import Store, prepare
-from fingerspell.synth.dataset import synthesize
+from common import record, training_parser
+from fingerspell.pipeline import PipelineSpec, run_pipeline
+from fingerspell.store.store import Store
 
 
 def main() -> None:
@@ -24,15 +22,17 @@ def main() -> None:
     parser.add_argument("--models", default="ctc,seq2seq")
     args = parser.parse_args()
     out = Path(args.out)
-    data, store = out / "data", out / "store"
-    if not (data / "train.csv").is_file():
-        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2, progress=False)
-    if not (store / "header.json").is_file():
-        prepare(data, store, workers=2, progress=False)
+
+    def spec(model: str = "ctc") -> PipelineSpec:
+        return PipelineSpec(str(out), sequences=args.sequences, signers=args.signers, data_seed=args.seed,
+                            model=model, minutes=args.minutes, run=str(out / f"run-{model}"),
+                            evaluate_model="run", train_in_subprocess=True)
+    store = spec().folders["store"]
+    run_pipeline(spec(), through="prepare", progress=False)
     header, table = Store(store).header, Store(store).sequences
     train_phrases = set(table.phrase[table.split == "train"])
     test = table[table.split == "test"]
-    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
+    report = {"minutes_per_model": args.minutes,
               "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed,
                           "splits": header["splits"], "split_rule": header.get("split_rule"),
                           "test_phrases_seen_in_training": round(float(test.phrase.isin(train_phrases).mean()), 4),
@@ -40,13 +40,8 @@ def main() -> None:
                               table.participant_id[table.split == "train"]).sum())},
               "models": {}}
     for model in args.models.split(","):
-        run_dir = out / f"run-{model}"
-        if not checkpoint.exists(run_dir, "best"):
-            trained = json.loads(run("train", str(store), "--run", str(run_dir), "--model", model,
-                                     "--minutes", str(args.minutes), "--quiet"))
-        else:
-            trained = {}
-        test = json.loads(run("evaluate", str(run_dir), "--data", str(store), "--split", "test", "--json"))
+        result = run_pipeline(spec(model), through="evaluate", progress=False)
+        trained, test = result["training"] or {}, result["evaluation"]
         report["models"][model] = {"test_score": round(test["score"], 4), "test_cer": round(test["cer"], 4),
                                    "test_sequences": test["sequences"], "steps": trained.get("step"),
                                    "epochs": trained.get("epoch"), "val_best": trained.get("best_score"),
@@ -54,6 +49,7 @@ def main() -> None:
     if {"ctc", "seq2seq"} <= set(report["models"]):
         report["ctc_minus_seq2seq"] = round(report["models"]["ctc"]["test_score"]
                                             - report["models"]["seq2seq"]["test_score"], 4)
+    record("accuracy", args, report)
     print(json.dumps(report, indent=1))
 
 

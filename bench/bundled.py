@@ -7,7 +7,8 @@ seed 0, CTC `cpu` preset, 10 minutes), exports it, and reads with both exported 
   - `fresh`: a new synthetic set (other seed, other signers) less every phrase either model trained on;
   - `make_demo`: the set `make demo` reads (200 sequences by 10 signers, seed 0, the bundled model's
     phrases dropped), less the demo model's training phrases.
-Prints JSON: per set, each model's score and CER on the same sequences, and bundled minus demo.
+Prints JSON: per set, each model's score and CER on the same sequences, and bundled minus demo; appends it to
+bench/results.jsonl. Every dataset, the store, the run and the export are made by fingerspell.pipeline.
 
     python bench/bundled.py [--minutes 10] [--out DIR] [--fresh-sequences 600] [--fresh-seed 4242]
 """
@@ -16,18 +17,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 from pathlib import Path
 
 import pandas as pd
 
-from common import run
-from fingerspell.training import checkpoint
+from common import record
 from fingerspell.evaluation.scoring import evaluate_exported
 from fingerspell.inference import BUNDLED_MODEL
 from fingerspell.metrics import score
+from fingerspell.pipeline import DEMO_SEQUENCES, DEMO_SIGNERS, PipelineSpec, run_pipeline
 from fingerspell.store.store import Store
-from fingerspell.synth.dataset import plan_metadata, synthesize
+from fingerspell.synth.dataset import plan_metadata
 
 
 def scores_on(models: dict[str, Path], data: Path, split: str, unseen) -> dict:
@@ -57,36 +57,34 @@ def main() -> None:
     recipe = info["recipe"]
     bundled_phrases = set(plan_metadata(recipe["sequences"], recipe["signers"], recipe["seed"]).phrase)
 
-    demo_dir = out / "demo-train"
-    if not checkpoint.exists(demo_dir / "run", "best"):
-        run("demo", "--train", "--out", str(demo_dir), "--minutes", str(args.minutes))
-    if not (demo_dir / "export" / "model.tflite").is_file():
-        run("export", str(demo_dir / "run"), "-o", str(demo_dir / "export"))
-    store = Store(demo_dir / "store")
+    demo_dir = out / "demo-train"  # what `fingerspell demo --train --out DIR --minutes M` makes, then exported
+    demo = PipelineSpec(str(demo_dir), data_seed=0, train_seed=0, minutes=args.minutes, train_in_subprocess=True)
+    run_pipeline(demo, through="export", progress=False)
+    store = Store(demo.folders["store"])
     demo_phrases = set(store.sequences.phrase[store.sequences.split == "train"])
-    models = {"bundled": BUNDLED_MODEL / "model.tflite", "demo": demo_dir / "export" / "model.tflite"}
+    models = {"bundled": BUNDLED_MODEL / "model.tflite", "demo": demo.folders["export"] / "model.tflite"}
 
-    fresh = out / "fresh"
-    if not (fresh / "train.csv").is_file():
-        synthesize(fresh, sequences=args.fresh_sequences, signers=args.fresh_signers, seed=args.fresh_seed,
-                   workers=2, progress=False)
-    make_demo = out / "make-demo"
-    if not (make_demo / "train.csv").is_file():
-        synthesize(make_demo, sequences=200, signers=10, seed=0, workers=2, progress=False)
-    demo_run = json.loads((demo_dir / "run" / "config.json").read_text(encoding="utf-8"))
+    sets = {name: PipelineSpec(str(out), sequences=sequences, signers=signers, data_seed=seed, data=str(out / name))
+            for name, sequences, signers, seed in (
+                ("fresh", args.fresh_sequences, args.fresh_signers, args.fresh_seed),
+                ("make-demo", DEMO_SEQUENCES, DEMO_SIGNERS, 0))}
+    for spec in sets.values():
+        run_pipeline(spec, through="synth", progress=False)
+    fresh, make_demo = sets["fresh"].folders["data"], sets["make-demo"].folders["data"]
+    demo_run = json.loads((demo.folders["run"] / "config.json").read_text(encoding="utf-8"))
     report = {
-        "machine": f"{platform.machine()} cpus={os.cpu_count()}",
         "bundled": {"recipe": recipe, "steps": info["training"]["step"]},
-        "demo": {"minutes": args.minutes, "sequences": 3000, "signers": 30, "seed": 0,
-                 "preset": demo_run.get("preset"), "steps": _last_step(demo_dir / "run")},
+        "demo": {"minutes": args.minutes, "sequences": demo.sequences, "signers": demo.signers, "seed": demo.data_seed,
+                 "preset": demo_run.get("preset"), "steps": _last_step(demo.folders["run"])},
         "sets": {
-            "demo_test": scores_on(models, demo_dir / "store", "test", lambda p: p not in bundled_phrases),
+            "demo_test": scores_on(models, demo.folders["store"], "test", lambda p: p not in bundled_phrases),
             "fresh": scores_on(models, fresh, "all",
                                lambda p: p not in bundled_phrases and p not in demo_phrases),
             "make_demo": scores_on(models, make_demo, "all",
                                    lambda p: p not in bundled_phrases and p not in demo_phrases),
         },
     }
+    record("bundled", args, report)
     print(json.dumps(report, indent=1))
 
 

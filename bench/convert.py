@@ -2,7 +2,7 @@
 
 Both convert the same 1,000-sequence Kaggle parquet file; we report input frames per second (median of
 --repeats runs, interleaved so machine noise hits both alike) and their ratio, plus the median time to
-read a random batch of 64 sequences from the store. Prints JSON.
+read a random batch of 64 sequences from the store. Prints JSON and appends it to bench/results.jsonl.
 
     python bench/convert.py [--data DIR] [--repeats 3]
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import tempfile
 import time
@@ -20,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from fingerspell.store.store import Store, convert_file, prepare, store_landmarks
-from fingerspell.synth.dataset import synthesize
+from common import record
+from fingerspell.pipeline import PipelineSpec, run_pipeline
+from fingerspell.store.store import Store, convert_file, store_landmarks
 
 # The notebook's feature columns: both hands, x then y then z, right hand first.
 NOTEBOOK_COLUMNS = ([f"x_right_hand_{i}" for i in range(21)] + [f"x_left_hand_{i}" for i in range(21)]
@@ -62,9 +62,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fingerspell-bench-"))
-    data = Path(args.data) if args.data else work / "data"
+    # the dataset (given, or synthesised) and its store, one worker each
+    spec = PipelineSpec(str(work), sequences=1000, signers=20, data_seed=0, data=args.data, workers=1)
+    data = spec.folders["data"]
     if not args.data:
-        synthesize(data, sequences=1000, signers=20, seed=0, progress=False)
+        run_pipeline(spec, through="synth", progress=False)
     train = pd.read_csv(data / "train.csv", keep_default_na=False)
     path = train.path.value_counts().index[0]
     rows = train[train.path == path]
@@ -75,9 +77,8 @@ def main() -> None:
             start = time.perf_counter()
             run(data / path, rows, work / f"{name}-{k}")
             times[name].append(time.perf_counter() - start)
-    store_dir = work / "store"
-    prepare(data, store_dir, workers=1, progress=False)
-    store = Store(store_dir)
+    run_pipeline(spec, through="prepare", progress=False)
+    store = Store(spec.folders["store"])
     rng = np.random.default_rng(0)
     batch_ms = []
     for _ in range(200):
@@ -85,8 +86,7 @@ def main() -> None:
         store.batch(rng.integers(0, len(store), 64))
         batch_ms.append(1000 * (time.perf_counter() - start))
     fps = {name: frames / statistics.median(t) for name, t in times.items()}
-    print(json.dumps({
-        "machine": f"{platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}".strip(),
+    report = {
         "file": str(path), "sequences": len(rows), "frames": frames, "repeats": args.repeats,
         "notebook_seconds_median": round(statistics.median(times["notebook"]), 3),
         "fingerspell_seconds_median": round(statistics.median(times["fingerspell"]), 3),
@@ -95,7 +95,9 @@ def main() -> None:
         "speedup": round(fps["fingerspell"] / fps["notebook"], 1),
         "store_random_batch64_ms_median": round(statistics.median(batch_ms), 3),
         "store_random_batch64_ms_p95": round(float(np.percentile(batch_ms, 95)), 3),
-    }, indent=1))
+    }
+    record("convert", args, report)
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

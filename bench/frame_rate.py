@@ -4,7 +4,8 @@ camera's 25-30 frames a second), and when those frames are linearly interpolated
 On synthetic sequences (`fingerspell synth`, the Kaggle layout and its frame counts: about 9 frames per
 character), the bundled model reads each sequence through LiteRT four-plus ways: every frame; every k-th
 frame (k = 2, 4); and every k-th frame with those between filled in linearly
-(`inference.fill_missed_frames`, as the live page does; a point missing in either neighbour stays missing). Prints JSON: score and CER per way.
+(`inference.fill_missed_frames`, as the live page does; a point missing in either neighbour stays missing).
+Prints JSON (score and CER per way) and appends it to bench/results.jsonl.
 
     python bench/frame_rate.py [--sequences 300] [--seed 777] [--out out/bench-frame-rate]
 """
@@ -12,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from common import run
+from common import record
+from fingerspell.pipeline import PipelineSpec, run_pipeline
 from fingerspell.inference import BUNDLED_MODEL, LiteModel, fill_missed_frames
 from fingerspell.io.kaggle import WideParquet
 from fingerspell.metrics import score
@@ -34,10 +33,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--out", default="out/bench-frame-rate")
     args = parser.parse_args()
-    data = Path(args.out) / "data"
-    if not (data / "train.csv").exists():
-        run("synth", str(data), "--sequences", str(args.sequences), "--signers", str(args.signers),
-            "--seed", str(args.seed), "--quiet")
+    spec = PipelineSpec(args.out, sequences=args.sequences, signers=args.signers, data_seed=args.seed)
+    run_pipeline(spec, through="synth", progress=False)
+    data = spec.folders["data"]
     phrases = pd.read_csv(data / "train.csv").set_index("sequence_id")["phrase"].to_dict()
     model = LiteModel(BUNDLED_MODEL)
     truth, reads = [], {"every_frame": []}
@@ -55,11 +53,11 @@ def main() -> None:
                 positions = np.arange(0, len(frames), stride)
                 reads[f"one_frame_in_{stride}_filled"].append(
                     model.predict(fill_missed_frames(kept, positions)))
-    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "model": "bundled",
-              "sequences": len(truth), "seed": args.seed}
+    report = {"model": "bundled", "sequences": len(truth), "seed": args.seed}
     for name, read in reads.items():
         result = score(truth, read)
         report[name] = {"score": round(result["score"], 4), "cer": round(result["cer"], 4)}
+    record("frame_rate", args, report)
     print(json.dumps(report, indent=1))
 
 

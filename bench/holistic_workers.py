@@ -7,7 +7,7 @@ clips four ways: one instance over every frame (what `fingerspell extract` does:
 instances alternating over every frame, and both again over every `--stride`-th frame (a page reading
 fewer frames than the camera shows). It reports, against the reference on the same frames, the median
 absolute difference of the hand landmarks found by both and the share of the reference's hands found.
-Prints JSON.
+Prints JSON and appends it to bench/results.jsonl.
 
     .venv-video/bin/python bench/holistic_workers.py [--stride 3] [VIDEO ...]
 
@@ -15,19 +15,22 @@ Runs in the video environment (`fingerspell setup-video`): MediaPipe 0.10.21 nee
 """
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from common import command_line, record  # (the standard library only: it runs in the video environment too)
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src" / "fingerspell"))
+sys.path.insert(0, str(ROOT / "src" / "fingerspell" / "video"))
 import holistic_worker  # noqa: E402  (imports nothing from fingerspell: it runs in this environment too)
 
 CLIPS = [ROOT.parent / "shared" / "data" / "hands" / name for name in
-         ("gesture_recognizer_android_androidTest_test_video.mp4", "hand_landmarker_android_androidTest_test_video.mp4")]
-HANDS = np.r_[holistic_worker.LEFT:holistic_worker.LEFT + 21, holistic_worker.RIGHT:holistic_worker.RIGHT + 21]
+         ("gesture_recognizer_android_androidTest_test_video.mp4",
+          "hand_landmarker_android_androidTest_test_video.mp4")]
+LEFT, RIGHT = holistic_worker.OFFSET["left_hand"], holistic_worker.OFFSET["right_hand"]
+HANDS = np.r_[LEFT:LEFT + 21, RIGHT:RIGHT + 21]
 
 
 def read(frames, instances: int) -> np.ndarray:
@@ -58,7 +61,7 @@ def main() -> None:
     parser.add_argument("videos", nargs="*", default=[str(c) for c in CLIPS])
     parser.add_argument("--stride", type=int, default=3, help="every n-th frame, for the sparser reading")
     args = parser.parse_args()
-    report = {"machine_cpus": os.cpu_count(), "stride": args.stride, "clips": {}}
+    report = {"stride": args.stride, "clips": {}}
     for video in args.videos:
         holistic_worker.frames_of.corrupt = 0
         frames = [rgb for _, rgb in holistic_worker.frames_of(video)]
@@ -70,6 +73,7 @@ def main() -> None:
             f"one_instance_every_{args.stride}th_frame": compare(read(sparse, 1), every[::args.stride]),
             f"two_instances_every_{args.stride}th_frame": compare(read(sparse, 2), every[::args.stride]),
         }
+    record("holistic_workers", args, report, command=command_line(".venv-video/bin/python"))
     print(json.dumps(report, indent=1))
 
 

@@ -1,4 +1,5 @@
-"""Inference speed and size of exported models, side by side in one run. Prints JSON.
+"""Inference speed and size of exported models, side by side in one run. Prints JSON and appends it to
+bench/results.jsonl.
 
 For each model: file size, median per-sequence latency over the benchmark's test sequences on 1 and 2
 threads, the latency of a median-length (148-frame) sequence, and the competition score through the
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from common import record
 from fingerspell.evaluation.scoring import exported_sequences
 from fingerspell.training.run import load_run
 from fingerspell.export.tflite import ExportModule, convert, export_run
@@ -83,7 +83,7 @@ def main():
     sequences = list(exported_sequences(args.store, columns, "test"))[: args.limit]
     lengths = np.array([len(s[3]) for s in sequences])
     median_like = sequences[int(np.argmin(np.abs(lengths - 148)))]
-    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "sequences": len(sequences),
+    report = {"sequences": len(sequences),
               "median_frames": float(np.median(lengths)), "models": {}}
     for name, folder in exports.items():
         entry = {"bytes": (folder / "model.tflite").stat().st_size}
@@ -96,6 +96,7 @@ def main():
     models = report["models"]
     report["ctc_speedup_vs_seed_1_thread"] = round(models["seed_notebook"]["median_ms_1_thread"]
                                                    / models["ctc"]["median_ms_1_thread"], 1)
+    record("inference", args, report)
     print(json.dumps(report, indent=1))
 
 

@@ -7,8 +7,8 @@ per stage milliseconds (Holistic, Hands where Holistic found no hand, both with 
 workers, the model), how many Holistic workers the page ran and whether they read the face (not for a model
 that reads none, such as the bundled one; `--also ?face=1` compares), the seconds from opening
 the page to its first frame read and to its first model reading, and the bytes the page downloaded (its
-own files, the pinned MediaPipe/onnxruntime assets, the model). Prints JSON; every request must stay on
-127.0.0.1.
+own files, the pinned MediaPipe/onnxruntime assets, the model). Prints JSON and appends it to
+bench/results.jsonl; every request must stay on 127.0.0.1.
 
     python bench/live.py [--seconds 30] [--width 640] [--query ?cpu=1] [--rounds 3]
                          [--also ?workers=1 ...] [--compare-to CHECKOUT]
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -33,10 +32,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from support.browser import LivePage, chromium_path
-from support.y4m import write
+from common import record
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser driver and the camera file writer the tests use
+from support.browser import LivePage, chromium_path  # noqa: E402
+from support.y4m import write  # noqa: E402
+
 CLIP = ROOT.parent / "shared" / "data" / "hands" / "gesture_recognizer_android_androidTest_test_video.mp4"
 
 
@@ -67,7 +69,7 @@ def measure(clip: str, width: int, seconds: float, query: str) -> dict:
             frames, elapsed = live.state("s.processed") - start_frames, time.time() - started
             timings = live.state("s.timings")
             return {
-                "machine": f"{platform.machine()} cpus={os.cpu_count()}", "browser": live.browser.version,
+                "browser": live.browser.version,
                 "mediapipe_on": "CPU" if live.state("s.cpuInference") else "GPU",
                 "holistic_workers": live.state("s.detectors ? s.detectors.holistic.length : 1"),
                 "holistic_reads_face": live.state("s.detectors ? s.detectors.face : true"),
@@ -97,7 +99,10 @@ def main() -> None:
     if chromium_path() is None:
         raise SystemExit("needs chromium: apt-get install chromium")
     if args.one or not (args.also or args.compare_to):
-        print(json.dumps(measure(args.clip, args.width, args.seconds, args.query), indent=1))
+        report = measure(args.clip, args.width, args.seconds, args.query)
+        if not args.one:  # (a round's measurement is recorded with its round)
+            record("live", args, report)
+        print(json.dumps(report, indent=1))
         return
     variants = {f"this page{args.query}": (None, args.query)}
     variants.update({f"this page{query}": (None, query) for query in args.also})
@@ -120,6 +125,7 @@ def main() -> None:
                      "seconds_to_first_frame_median": statistics.median(r["seconds_to_first_frame"] for r in rounds),
                      "runs": rounds}
               for name, rounds in runs.items()}
+    record("live", args, report)
     print(json.dumps(report, indent=1))
 
 

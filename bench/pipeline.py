@@ -15,21 +15,22 @@ No model runs: this is what a GPU could be fed at most.
 `--compare-to` also runs another checkout's `ours` (e.g. a `git worktree` of an earlier commit, with its
 own bench/pipeline.py) in the same loop, on the same store: `other_sequences_per_s`.
 
-Without --store a synthetic store (with the lips, as the full preset reads them) is made in --out.
-The last line of output is JSON with `sequences_per_s`, `host_features_sequences_per_s` and
-`baseline_sequences_per_s`.
+Without --store a synthetic store (with the lips, as the full preset reads them) is made in --out
+(fingerspell.pipeline). The last line of output is JSON with `sequences_per_s`, `host_features_sequences_per_s`
+and `baseline_sequences_per_s`; it is appended to bench/results.jsonl with every round's figures under "runs".
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import record
 
 VARIANTS = ("baseline", "ours_host_features", "ours")  # (run in this order in every round)
 
@@ -87,13 +88,10 @@ def main() -> None:
         return
     store = args.store
     if store is None:
-        from fingerspell.store.store import prepare
-        from fingerspell.synth.dataset import synthesize
-        data, store = Path(args.out) / "data", str(Path(args.out) / "store")
-        if not (data / "train.csv").is_file():
-            synthesize(data, sequences=1500, signers=30, seed=7, workers=2, progress=False)
-        if not (Path(store) / "header.json").is_file():
-            prepare(data, store, workers=2, progress=False, lips=args.preset == "full")
+        from fingerspell.pipeline import PipelineSpec, run_pipeline
+        spec = PipelineSpec(args.out, sequences=1500, signers=30, data_seed=7, lips=args.preset == "full")
+        run_pipeline(spec, through="prepare", progress=False)
+        store = str(spec.folders["store"])
     runs = {which: [] for which in VARIANTS + (("other",) if args.compare_to else ())}
     for _ in range(args.rounds):
         for which in runs:
@@ -108,16 +106,17 @@ def main() -> None:
             runs[which].append(json.loads(result.stdout.strip().splitlines()[-1]))
     from fingerspell.training.config import preset
     ours, host, baseline = (statistics.median(r["sequences_per_s"] for r in runs[which]) for which in VARIANTS[::-1])
+    summary = {"store": store, "preset": args.preset, "batches_per_round": args.batches,
+               "warmup_batches": args.warmup, "rounds": args.rounds,
+               "features_in_step": preset("ctc", args.preset).features_in_step,
+               "sequences_per_s": ours, "host_features_sequences_per_s": host,
+               "baseline_sequences_per_s": baseline, "ratio": round(ours / baseline, 2),
+               **({"other": args.compare_to,
+                   "other_sequences_per_s": statistics.median(r["sequences_per_s"] for r in runs["other"])}
+                  if args.compare_to else {})}
+    record("pipeline", args, {**summary, "runs": runs})
     print(json.dumps({"runs": runs}))
-    print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "store": store,
-                      "preset": args.preset, "batches_per_round": args.batches, "warmup_batches": args.warmup,
-                      "rounds": args.rounds,
-                      "features_in_step": preset("ctc", args.preset).features_in_step,
-                      "sequences_per_s": ours, "host_features_sequences_per_s": host,
-                      "baseline_sequences_per_s": baseline, "ratio": round(ours / baseline, 2),
-                      **({"other": args.compare_to,
-                          "other_sequences_per_s": statistics.median(r["sequences_per_s"] for r in runs["other"])}
-                         if args.compare_to else {})}))
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 For each of the four real signers (fingerspell.synth.real_letters) in turn: synthesise a dataset whose hands come
 from the other three only, prepare it, train the default model (CTC, `cpu` preset) for a fixed wall-clock
 budget, export it under the competition contract, and read the held-out signer's letters, spelled as the
-words of real_letters.WORDS, through the exported .tflite exactly as `fingerspell predict` would. Prints JSON:
-each signer's score (the competition metric) and CER, example readings, and the mean over the four.
+words of real_letters.WORDS, through the exported .tflite exactly as `fingerspell predict` would (synthesise ->
+export, and the export's score on the synthetic test split, by fingerspell.pipeline). Prints JSON: each signer's
+score (the competition metric) and CER, example readings, and the mean over the four; appends it to
+bench/results.jsonl.
 
     python bench/real_letters.py [--minutes 10] [--sequences 6000] [--signers 94] [--seed 2026] [--out DIR]
         [--held-out borisgraudt,siruyy,spoken_to_signed,openasl] [--data ../shared/data] [--set KEY=VALUE]
@@ -15,21 +17,17 @@ setup-video`) to extract their landmarks once.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from fingerspell.training import checkpoint
-from fingerspell.synth.handshapes import is_mirrored
+from common import record, run, training_parser
 from fingerspell.inference import load_model
 from fingerspell.metrics import score
+from fingerspell.pipeline import PipelineSpec, run_pipeline
+from fingerspell.synth.handshapes import is_mirrored
 from fingerspell.synth.real_letters import PHOTO_FOLDER, SIGNERS, WORDS, read_signer, spell_word
-from common import run, training_parser
-from fingerspell.store.store import prepare
-from fingerspell.synth.dataset import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,23 +45,12 @@ def real_sequences(name: str, data: Path, extracted: Path, seed: int) -> list[tu
 
 def held_out_run(name: str, args, out: Path) -> dict:
     sources = tuple(s for s in SIGNERS if s != name)
-    base = out / f"without-{name}"
-    data, store, run_dir, export = base / "data", base / "store", base / "run", base / "export"
-    if not (data / "train.csv").is_file():
-        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2,
-                   progress=False, sources=sources)
-    if not (store / "header.json").is_file():
-        prepare(data, store, workers=2, progress=False)
-    trained = {}
-    if not checkpoint.exists(run_dir, "best"):
-        settings = [a for setting in args.set for a in ("--set", setting)]
-        trained = json.loads(run("train", str(store), "--run", str(run_dir), "--minutes", str(args.minutes),
-                                 "--quiet", *settings))
-    if not (export / "model.tflite").is_file():
-        run("export", str(run_dir), "-o", str(export))
-    synthetic = json.loads(run("evaluate", str(export / "model.tflite"), "--data", str(store), "--split", "test",
-                               "--json"))
-    model = load_model(export / "model.tflite")
+    spec = PipelineSpec(str(out / f"without-{name}"), sequences=args.sequences, signers=args.signers,
+                        data_seed=args.seed, sources=sources, minutes=args.minutes, settings=tuple(args.set),
+                        train_in_subprocess=True)
+    made = run_pipeline(spec, through="evaluate", progress=False)
+    trained, synthetic = made["training"] or {}, made["evaluation"]
+    model = load_model(spec.folders["export"] / "model.tflite")
     sequences = real_sequences(name, Path(args.data), out / "openasl-extracted", args.seed)
     words = [w for w, _ in sequences]
     readings = [model.predict(frames) for _, frames in sequences]
@@ -87,7 +74,7 @@ def main() -> None:
                         help="a training setting for every model (as `fingerspell train --set`), e.g. palm_frame=true")
     args = parser.parse_args()
     out = Path(args.out)
-    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "minutes_per_model": args.minutes,
+    report = {"minutes_per_model": args.minutes,
               "settings": args.set,
               "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed},
               "signers": {}}
@@ -96,6 +83,7 @@ def main() -> None:
         print(json.dumps(report["signers"][name]), file=sys.stderr, flush=True)
     scores = [r["score"] for r in report["signers"].values()]
     report["mean_score"] = round(float(np.mean(scores)), 4)
+    record("real_letters", args, report)
     print(json.dumps(report, indent=1))
 
 

@@ -4,7 +4,8 @@
 
 --fraction 1.0 is the real size: 67,208 train.csv sequences by 94 signers plus 52,958 supplemental
 sentences, at the real frame statistics (the generator's; README table). Smaller fractions keep the same
-shape (a quick run of the whole path). Steps, in order, each timed and each reused when its output exists:
+shape (a quick run of the whole path). Steps, in order, each timed and each reused when its output exists
+(the first two are fingerspell.pipeline's, run through it):
   1. synth: the corpus (never committed; delete --out afterwards), in a process of its own (an
      interrupted one is resumed: `synth_resumed` says so, and its minutes are then the rest's only);
   2. prepare (with the lips, as the `full` preset reads them) in a process of its own: minutes, store size,
@@ -14,19 +15,19 @@ shape (a quick run of the whole path). Steps, in order, each timed and each reus
   3. train: `--steps` steps of the `full` preset from the store, in a subprocess: steps per second (after
      the first 10, which trace) and memory (own, mapped store pages, shared, peak) of the training process
      and of each input worker at step 20 and at the end, so a leak shows.
-Prints JSON.
+Prints JSON and appends it to bench/results.jsonl.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import record
 
 REAL_TRAIN, REAL_SUPPLEMENTAL, REAL_SIGNERS = 67_208, 52_958, 94
 
@@ -80,15 +81,25 @@ def train_steps(store: str, steps: int) -> dict:
             "max_frames": config.max_frames}
 
 
-def measured(fingerspell_args: list[str]) -> tuple[float, float]:
-    """(minutes, peak RSS in MB of the largest process) of `fingerspell ARGS`, counted apart from the rest."""
+def corpus(args):
+    """The pipeline's spec of the synthetic corpus at `--fraction` of the real size, and its store (with the lips)."""
+    from fingerspell.pipeline import PipelineSpec
+    return PipelineSpec(args.out, sequences=round(REAL_TRAIN * args.fraction), signers=REAL_SIGNERS,
+                        supplemental=round(REAL_SUPPLEMENTAL * args.fraction), data_seed=67208, lips=True,
+                        workers=args.workers)
+
+
+def measured(step: str, args) -> tuple[float, float, dict]:
+    """(minutes, peak RSS in MB of the largest process, run_pipeline's result) of the pipeline run through
+    `step` in a process of its own, counted apart from the rest."""
     started = time.monotonic()
-    result = subprocess.run([sys.executable, __file__, "--peak-rss-of", sys.executable, "-m", "fingerspell",
-                             *fingerspell_args], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, __file__, "--peak-rss-of", sys.executable, __file__, "--through", step,
+                             "--fraction", str(args.fraction), "--workers", str(args.workers), "--out", args.out],
+                            capture_output=True, text=True)
     if result.returncode:
-        raise SystemExit(f"fingerspell {' '.join(fingerspell_args)} failed:\n{result.stderr[-3000:]}")
-    peak = json.loads(result.stdout.strip().splitlines()[-1])["peak_rss_mb"]
-    return round((time.monotonic() - started) / 60, 2), peak
+        raise SystemExit(f"the pipeline through {step} failed:\n{result.stderr[-3000:]}")
+    *_, made, peak = result.stdout.strip().splitlines()
+    return round((time.monotonic() - started) / 60, 2), json.loads(peak)["peak_rss_mb"], json.loads(made)
 
 
 def main() -> None:
@@ -98,6 +109,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="out/bench-scale")
     parser.add_argument("--train-only", help=argparse.SUPPRESS)
+    parser.add_argument("--through", choices=("synth", "prepare"), help=argparse.SUPPRESS)
     parser.add_argument("--peak-rss-of", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peak_rss_of:  # run one command; its largest process's peak RSS (MB) is this process's children's
@@ -107,28 +119,28 @@ def main() -> None:
     if args.train_only:
         print(json.dumps(train_steps(args.train_only, args.steps)))
         return
-    out = Path(args.out)
-    data, store = out / "data", out / "store"
-    report = {"machine": f"{platform.machine()} cpus={os.cpu_count()}", "fraction": args.fraction,
-              "sequences": round(REAL_TRAIN * args.fraction),
-              "supplemental": round(REAL_SUPPLEMENTAL * args.fraction), "signers": REAL_SIGNERS}
-    if not (data / "train.csv").is_file():
-        resumed = (data / "synth_plan.json").is_file()  # an interrupted synth keeps the files it finished
-        minutes, rss = measured(["synth", str(data), "--sequences", str(report["sequences"]), "--signers",
-                                 str(REAL_SIGNERS), "--seed", "67208", "--supplemental",
-                                 str(report["supplemental"]), "--workers", str(args.workers), "--quiet",
-                                 *(["--resume"] if resumed else [])])
+    if args.through:  # one step of the pipeline, in the process `measured` watches
+        from fingerspell.pipeline import run_pipeline
+        made = run_pipeline(corpus(args), through=args.through, progress=False)
+        print(json.dumps({k: made[k] for k in ("done", "reused", "resumed")}))
+        return
+    spec = corpus(args)
+    data, store = spec.folders["data"], spec.folders["store"]
+    report = {"fraction": args.fraction, "sequences": spec.sequences, "supplemental": spec.supplemental,
+              "signers": spec.signers}
+    minutes, rss, made = measured("synth", args)
+    if "synth" in made["done"]:
         report["synth_minutes"], report["synth_peak_rss_mb_largest_process"] = minutes, rss
-        report["synth_resumed"] = resumed
+        report["synth_resumed"] = "synth" in made["resumed"]  # (its minutes are then the rest's only)
     report["dataset_gb"] = round(folder_bytes(data) / 1e9, 3)
-    if not (store / "header.json").is_file():
-        minutes, rss = measured(["prepare", str(data), str(store), "--lips", "--workers", str(args.workers),
-                                 "--quiet"])
+    minutes, rss, made = measured("prepare", args)
+    if "prepare" in made["done"]:
         report["prepare_minutes"], report["prepare_peak_rss_mb_largest_process"] = minutes, rss
     report["store_gb"] = round(folder_bytes(store) / 1e9, 3)
     result = subprocess.run([sys.executable, __file__, "--train-only", str(store), "--steps", str(args.steps)],
                             capture_output=True, text=True, check=True)
     report["train"] = json.loads(result.stdout.strip().splitlines()[-1])
+    record("scale", args, report)
     print(json.dumps(report, indent=1))
 
 

@@ -7,7 +7,8 @@ the whole process), interleaved over rounds, medians reported:
 - after: the parallel map over positions, the C++ CTC kernel on sparse labels, determinism off (the default);
 - after_deterministic, after_dense_ctc, after_stored_length_buckets: the default with one part switched back
   (the last: batches grouped by the stored length, not by the length that augmentation's resampling gives).
-Prints JSON; the last line has `seconds_per_step` per variant and `speedup` (before / after).
+Prints JSON; the last line has `seconds_per_step` per variant and `speedup` (before / after), and is appended to
+bench/results.jsonl. The synthetic dataset and store are fingerspell.pipeline's (1,200 sequences, seed 5).
 
     python bench/train_step.py [--steps 30] [--rounds 3] [--out out/bench-train-step]
 """
@@ -16,13 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from common import generator_dataset
+from common import generator_dataset, record
 
 VARIANTS = ("before", "after", "after_deterministic", "after_dense_ctc", "after_stored_length_buckets")
 
@@ -75,12 +75,8 @@ def main() -> None:
         print(json.dumps(worker(str(out / "store"), args.worker, args.steps)))
         return
     import numpy as np
-    from fingerspell.store.store import prepare
-    from fingerspell.synth.dataset import synthesize
-    if not (out / "data" / "train.csv").is_file():
-        synthesize(out / "data", sequences=1200, signers=20, seed=5, workers=2, progress=False)
-    if not (out / "store" / "header.json").is_file():
-        prepare(out / "data", out / "store", workers=2, progress=False)
+    from fingerspell.pipeline import PipelineSpec, run_pipeline
+    run_pipeline(PipelineSpec(str(out), sequences=1200, signers=20, data_seed=5), through="prepare", progress=False)
     times = {v: [] for v in VARIANTS}
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     for round_ in range(args.rounds):
@@ -93,10 +89,11 @@ def main() -> None:
             print(json.dumps({"round": round_, "variant": variant, "seconds_per_step": round(times[variant][-1], 4)}),
                   file=sys.stderr, flush=True)
     median = {v: round(float(np.median(t)), 4) for v, t in times.items()}
-    print(json.dumps({"machine": f"{platform.machine()} cpus={os.cpu_count()}", "steps": args.steps,
-                      "rounds": args.rounds, "batch_size": 32, "seconds_per_step": median,
-                      "speedup": round(median["before"] / median["after"], 2),
-                      "speedup_length_buckets": round(median["after_stored_length_buckets"] / median["after"], 2)}))
+    report = {"steps": args.steps, "rounds": args.rounds, "batch_size": 32, "seconds_per_step": median,
+              "speedup": round(median["before"] / median["after"], 2),
+              "speedup_length_buckets": round(median["after_stored_length_buckets"] / median["after"], 2)}
+    record("train_step", args, report)
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

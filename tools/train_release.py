@@ -7,17 +7,18 @@ packaged bank): synthesise -> prepare (test and validation signers and phrases u
 the default CTC model (`cpu` preset) for a wall-clock budget -> export under the competition contract, fp16
 when it reads the test split exactly as fp32 does -> score the export on the test split -> copy the model
 and a model.json (recipe, training, scores) into the package. Each step is reused when its output exists,
-so an interrupted run resumes. The recipe's seed must differ from `fingerspell demo`'s, whose signers and
-phrases are then new to the model.
+so an interrupted run resumes: the chain is fingerspell.pipeline's (OUT/data, OUT/store, OUT/run, and one export
+per precision, OUT/export-fp32 and OUT/export-fp16, each with its predictions_test.csv). The recipe's seed must
+differ from `fingerspell demo`'s, whose signers and phrases are then new to the model.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,13 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from fingerspell.training import checkpoint  # noqa: E402
-from fingerspell.evaluation.scoring import evaluate_exported  # noqa: E402
-from fingerspell.export.tflite import export_run  # noqa: E402
-from fingerspell.synth.handshapes import shape_bank  # noqa: E402
 from fingerspell.inference import BUNDLED_MODEL  # noqa: E402
-from fingerspell.store.store import Store, prepare  # noqa: E402
-from fingerspell.synth.dataset import plan_metadata, synthesize  # noqa: E402
+from fingerspell.pipeline import PipelineSpec, run_pipeline  # noqa: E402
+from fingerspell.store.store import Store  # noqa: E402
+from fingerspell.synth.dataset import plan_metadata  # noqa: E402
+from fingerspell.synth.handshapes import shape_bank  # noqa: E402
 
 FILES = ("model.tflite", "inference_args.json", "character_to_prediction_index.json")
 
@@ -47,26 +46,19 @@ def main() -> None:
     parser.add_argument("--install", default=str(BUNDLED_MODEL), help="where the model goes")
     args = parser.parse_args()
     out = Path(args.out)
-    data, store, run = out / "data", out / "store", out / "run"
     started = time.monotonic()
-    if not (data / "train.csv").is_file():
-        synthesize(data, sequences=args.sequences, signers=args.signers, seed=args.seed, workers=2)
-    if not (store / "header.json").is_file():
-        prepare(data, store, workers=2)
-    if not checkpoint.exists(run, "best"):
-        trained = _fingerspell("train", str(store), "--run", str(run), "--minutes", str(args.minutes),
-                               "--seed", str(args.train_seed), "--quiet")
-        (out / "trained.json").write_text(trained, encoding="utf-8")
-    trained = json.loads((out / "trained.json").read_text(encoding="utf-8"))
-    exports = {}
-    for name, fp16 in (("fp32", False), ("fp16", True)):
-        folder = out / f"export-{name}"
-        if not (folder / "model.tflite").is_file():
-            export_run(run, folder, fp16=fp16)
-        exports[name] = evaluate_exported(folder, store, split="test", out=out / f"test_{name}.csv")
+    spec = PipelineSpec(str(out), sequences=args.sequences, signers=args.signers, data_seed=args.seed,
+                        model="ctc", preset="cpu", minutes=args.minutes, train_seed=args.train_seed,
+                        train_in_subprocess=True)
+    trained = run_pipeline(spec, through="train")["training"]
+    store = spec.folders["store"]
+    precisions = {name: dataclasses.replace(spec, fp16=fp16, export=str(out / f"export-{name}"))
+                  for name, fp16 in (("fp32", False), ("fp16", True))}
+    exports = {name: run_pipeline(each, through="evaluate")["evaluation"] for name, each in precisions.items()}
     same = [r[2] for r in exports["fp16"]["rows"]] == [r[2] for r in exports["fp32"]["rows"]]
     chosen = "fp16" if same else "fp32"
-    val = evaluate_exported(out / f"export-{chosen}", store, split="val", out=out / "val.csv")
+    val = run_pipeline(dataclasses.replace(precisions[chosen], evaluate_split="val"), through="evaluate")["evaluation"]
+    export = precisions[chosen].folders["export"]
     header = Store(store).header
     info = {
         "trained_on": f"synthetic data only: {args.sequences} sequences by {args.signers} synthetic signers whose "
@@ -80,7 +72,7 @@ def main() -> None:
         "store_splits": header["splits"],
         "training": {k: trained.get(k) for k in ("step", "epoch", "elapsed_s", "best_score", "parameters")},
         "export": {"precision": chosen, "fp16_reads_test_as_fp32": same,
-                   "bytes": (out / f"export-{chosen}" / "model.tflite").stat().st_size},
+                   "bytes": (export / "model.tflite").stat().st_size},
         "scores": {
             "synthetic_test": _summary(exports[chosen], "signers and phrases never seen in training"),
             "synthetic_val": _summary(val, "signers and phrases never seen in training; chose the checkpoint"),
@@ -91,7 +83,7 @@ def main() -> None:
     install = Path(args.install)
     install.mkdir(parents=True, exist_ok=True)
     for name in FILES:
-        shutil.copyfile(out / f"export-{chosen}" / name, install / name)
+        shutil.copyfile(export / name, install / name)
     (install / "model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(info, indent=1))
 
@@ -106,15 +98,6 @@ def phrases_digest(sequences: int, signers: int, seed: int) -> str:
 def _summary(result: dict, what: str) -> dict:
     return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": result["sequences"],
             "what": what}
-
-
-def _fingerspell(*args: str) -> str:
-    """`fingerspell ARGS...` as a user runs it; its last line of output."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-m", "fingerspell", *args], capture_output=True, text=True, env=env)
-    if result.returncode:
-        raise SystemExit(f"fingerspell {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout.strip().splitlines()[-1]
 
 
 if __name__ == "__main__":

@@ -6,10 +6,16 @@ output is already whole, so an interrupted run resumes where it stopped.
 
     OUT/data    the synthetic dataset (Kaggle layout)       OUT/store   the training store
     OUT/run     checkpoints, metrics.csv, progress.png      OUT/export  model.tflite + its JSON files
+
+Any of the four folders may be put elsewhere (`data=`, `store=`, `run=`, `export=`): several runs then share
+one dataset and store, or one run gives several exports. OUT/pipeline.json records, for each folder, the part of
+the recipe its contents depend on (its own step's settings and those of the steps before it); a spec that
+differs there is refused rather than mixing two recipes' outputs.
 """
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -20,12 +26,21 @@ from fingerspell.export.artifact import MODEL_FILE
 from fingerspell.store.store import HEADER_FILE
 
 DEFAULT_SEQUENCES, DEFAULT_SIGNERS = 3000, 30  # the embedded default dataset (`demo --train`'s)
+STEP_NAMES = ("synth", "prepare", "train", "export", "evaluate")
+# each folder, the step that makes it, and the recipe keys that step adds (a folder depends on its own and
+# on those of the folders before it)
+FOLDERS = {"data": ("synth", ("sequences", "signers", "supplemental", "data_seed", "sources")),
+           "store": ("prepare", ("lips",)),
+           "run": ("train", ("model", "preset", "minutes", "epochs", "train_seed", "settings")),
+           "export": ("export", ("fp16",))}
+RECORD_FILE = "pipeline.json"
 
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    """What to make. Everything a step's output depends on is here, and is recorded in OUT/pipeline.json:
-    resuming with a different spec is refused rather than mixing two recipes' outputs."""
+    """What to make, and where. The recipe fields are recorded in OUT/pipeline.json (see `recipe`); the rest
+    (where the folders are, what the evaluate step scores, how this machine runs it) may change between a
+    run and its resume."""
     out: str
     sequences: int = DEFAULT_SEQUENCES
     signers: int = DEFAULT_SIGNERS
@@ -41,53 +56,85 @@ class PipelineSpec:
     settings: tuple[str, ...] = ()  # `--set key=value` recipe settings
     fp16: bool = False
     evaluate_split: str = "test"
-    # how this machine runs it; not part of the recipe, so it may change between a run and its resume
+    evaluate_model: str = "export"  # what the evaluate step scores: "export" (LiteRT) or "run" (best checkpoint)
+    # folders other than OUT/<name>, e.g. one run per model beside one shared store
+    data: str | None = field(default=None, compare=False)
+    store: str | None = field(default=None, compare=False)
+    run: str | None = field(default=None, compare=False)
+    export: str | None = field(default=None, compare=False)
     workers: int = field(default=2, compare=False)
     train_in_subprocess: bool = field(default=False, compare=False)  # a fresh process: clean TensorFlow state
 
     @property
     def folders(self) -> dict[str, Path]:
         out = Path(self.out)
-        return {name: out / name for name in ("data", "store", "run", "export")}
+        return {name: Path(getattr(self, name) or out / name) for name in FOLDERS}
 
-    def recipe(self) -> dict:
-        return {k: v for k, v in asdict(self).items()
-                if k not in ("out", "workers", "train_in_subprocess")}
+    def recipe(self, folder: str | None = None) -> dict:
+        """The recipe keys `folder`'s contents depend on (its step's and the steps' before it); all of them
+        without a folder. Lists where the spec holds tuples, as OUT/pipeline.json holds them."""
+        names = list(FOLDERS)
+        names = names if folder is None else names[: names.index(folder) + 1]
+        values = asdict(self)
+        return json.loads(json.dumps({key: values[key] for name in names for key in FOLDERS[name][1]}))
 
 
 def run_pipeline(spec: PipelineSpec, through: str = "evaluate", progress: bool = True,
-                 log: Callable[[str], None] = print) -> dict:
-    """Run the chain up to and including step `through` (synth, prepare, train, export, evaluate); returns
-    {"folders", "done": steps run now, "reused": steps found whole, "training": the final training row or
-    None, "evaluation": the export's score on `evaluate_split` or None}."""
-    steps = ("synth", "prepare", "train", "export", "evaluate")
-    if through not in steps:
-        raise ValueError(f"unknown step {through!r}; choose from {steps}")
-    wanted = steps[: steps.index(through) + 1]
+                 log: Callable[[str], None] = lambda message: print(message, file=sys.stderr)) -> dict:
+    """Run the chain up to and including step `through` (synth, prepare, train, export, evaluate; with
+    `evaluate_model="run"` the export step is left out); returns {"folders", "done": steps run now, "reused":
+    steps found whole, "resumed": steps of "done" that went on from an interrupted run's output, "training":
+    the final training row or None, "evaluation": the score on `evaluate_split` or None}."""
+    if through not in STEP_NAMES:
+        raise ValueError(f"unknown step {through!r}; choose from {', '.join(STEP_NAMES)}")
+    if spec.evaluate_model not in ("export", "run"):
+        raise ValueError(f"evaluate_model is 'export' or 'run', not {spec.evaluate_model!r}")
+    wanted = [step for step in STEP_NAMES[: STEP_NAMES.index(through) + 1]
+              if not (step == "export" and through == "evaluate" and spec.evaluate_model == "run")]
     folders = spec.folders
-    _check_recipe(spec)
-    result = {"folders": {k: str(v) for k, v in folders.items()}, "done": [], "reused": [],
+    _check_recipe(spec, [name for name, (step, _) in FOLDERS.items() if step in wanted])
+    result = {"folders": {k: str(v) for k, v in folders.items()}, "done": [], "reused": [], "resumed": [],
               "training": None, "evaluation": None}
     for step in wanted:
         ran = STEPS[step](spec, folders, progress, result)
         result["done" if ran else "reused"].append(step)
-        if ran:
-            log(f"pipeline: {step} done")
+        log(f"pipeline: {step} {'done' if ran else 'reused'}")
     return result
 
 
-def _check_recipe(spec: PipelineSpec) -> None:
-    record = Path(spec.out) / "pipeline.json"
-    recipe = json.loads(json.dumps(spec.recipe()))  # tuples as lists, as the file holds them
-    if record.is_file():
-        earlier = json.loads(record.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(recipe) | set(earlier) if recipe.get(k) != earlier.get(k))
-        if changed:
-            raise ValueError(f"{record}: this folder was made by another recipe (differs in {', '.join(changed)}); "
-                             "use another --out or remove it")
-        return
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(recipe, indent=1) + "\n", encoding="utf-8")
+def _check_recipe(spec: PipelineSpec, names: list[str]) -> None:
+    """Refuse folders made by another recipe; record the recipe of those not recorded yet."""
+    out = Path(spec.out)
+    record = out / RECORD_FILE
+    earlier = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {"folders": {}}
+    if "folders" not in earlier:  # the first version's file: one recipe for the four folders under OUT
+        earlier = {"folders": {name: {k: earlier[k] for k in spec.recipe(name) if k in earlier} for name in FOLDERS}}
+    recorded, changed, differing = earlier["folders"], [], set()
+    for name in names:
+        key = _record_key(out, spec.folders[name])
+        recipe = spec.recipe(name)
+        if key not in recorded:
+            recorded[key] = recipe
+            continue
+        keys = {k for k in set(recipe) | set(recorded[key]) if recipe.get(k) != recorded[key].get(k)}
+        if keys:
+            changed.append(key)
+            differing |= keys
+    if changed:
+        raise ValueError(f"{record}: {', '.join(changed)} made by another recipe (differs in "
+                         f"{', '.join(sorted(differing))}); use another --out or remove it")
+    out.mkdir(parents=True, exist_ok=True)
+    staging = record.with_name(record.name + ".tmp")
+    staging.write_text(json.dumps(earlier, indent=1) + "\n", encoding="utf-8")
+    staging.replace(record)
+
+
+def _record_key(out: Path, folder: Path) -> str:
+    """A folder's name in OUT/pipeline.json: relative to OUT where it lies under it, else absolute."""
+    try:
+        return folder.resolve().relative_to(out.resolve()).as_posix()
+    except ValueError:
+        return str(folder.resolve())
 
 
 def _synth(spec, folders, progress, result) -> bool:
@@ -96,9 +143,12 @@ def _synth(spec, folders, progress, result) -> bool:
     if (data / METADATA_FILES["train"]).is_file():
         return False
     from fingerspell.synth.dataset import synthesize
+    resume = (data / "synth_plan.json").is_file()  # an interrupted synth keeps the files it finished
+    if resume and "resumed" in result:
+        result["resumed"].append("synth")
     synthesize(data, sequences=spec.sequences, signers=spec.signers, seed=spec.data_seed,
                supplemental=spec.supplemental, workers=spec.workers, progress=progress,
-               sources=spec.sources, resume=(data / "synth_plan.json").is_file())
+               sources=spec.sources, resume=resume)
     return True
 
 
@@ -117,6 +167,8 @@ def _train(spec, folders, progress, result) -> bool:
         result["training"] = json.loads(record.read_text(encoding="utf-8"))
         return False
     resume = checkpoint.exists(run, "last")  # cut short: go on from the last checkpoint
+    if resume:
+        result["resumed"].append("train")
     if spec.train_in_subprocess:
         row = _train_in_subprocess(spec, folders, resume, progress)
     else:
@@ -130,6 +182,8 @@ def _train(spec, folders, progress, result) -> bool:
 
 
 def _train_in_subprocess(spec, folders, resume: bool, progress: bool) -> dict:
+    """`fingerspell train` in a fresh process running this process's fingerspell (its folder first on
+    PYTHONPATH, so a checkout run by path trains with its own code); its last line of output, the final row."""
     command = [sys.executable, "-m", "fingerspell", "train", str(folders["store"]), "--run", str(folders["run"]),
                "--model", spec.model, "--preset", spec.preset, "--seed", str(spec.train_seed)]
     command += ["--minutes", str(spec.minutes)] if spec.minutes else []
@@ -137,7 +191,9 @@ def _train_in_subprocess(spec, folders, resume: bool, progress: bool) -> dict:
     command += [arg for setting in spec.settings for arg in ("--set", setting)]
     command += ["--resume"] if resume else []
     command += [] if progress else ["--quiet"]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=env)
     if done.returncode:
         raise RuntimeError(f"training failed (exit {done.returncode}): {' '.join(command)}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -152,9 +208,14 @@ def _export(spec, folders, progress, result) -> bool:
 
 
 def _evaluate(spec, folders, progress, result) -> bool:
-    from fingerspell.evaluation.scoring import evaluate_exported
-    out = Path(spec.out) / f"predictions_{spec.evaluate_split}.csv"
-    result["evaluation"] = evaluate_exported(folders["export"], folders["store"], split=spec.evaluate_split, out=out)
+    """Score the export (through LiteRT) or the run's best checkpoint on `evaluate_split` of the store; the
+    predictions go beside what was scored (predictions_SPLIT.csv). Always runs: it writes no folder."""
+    from fingerspell.evaluation import scoring
+    if spec.evaluate_model == "run":
+        result["evaluation"] = scoring.evaluate_run(folders["run"], folders["store"], split=spec.evaluate_split)
+    else:
+        result["evaluation"] = scoring.evaluate_exported(folders["export"], folders["store"],
+                                                         split=spec.evaluate_split)
     return True
 
 
@@ -177,12 +238,12 @@ def demo_bundled(out: str | Path, seed: int = 0, sequences: int = DEMO_SEQUENCES
     spec = PipelineSpec(str(out), sequences=sequences, signers=signers, data_seed=seed, workers=workers)
     synthesised = _synth(spec, spec.folders, False, {})
     data = spec.folders["data"]
-    dropped = _drop_trained_phrases(data / "train.csv", info["recipe"])
+    dropped = drop_trained_phrases(data / "train.csv", info["recipe"])
     result = evaluate_exported(BUNDLED_MODEL, data, split="all", out=Path(out) / "predictions.csv")
     return {**result, "info": info, "dropped": dropped, "synthesised": synthesised, "data": str(data)}
 
 
-def _drop_trained_phrases(csv_path: Path, recipe: dict) -> int:
+def drop_trained_phrases(csv_path: Path, recipe: dict) -> int:
     """Rewrite a synthetic train.csv without the rows whose phrase the bundled model's recipe generated
     (its metadata is regenerated from the recipe's seed: cheap, no landmarks). Returns how many went."""
     import pandas as pd
