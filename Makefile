@@ -1,19 +1,27 @@
-# Two commands on a fresh machine: `make demo` (the main job on the embedded synthetic default)
-# and `make test`. Both create the virtual environment in .venv on first use and reuse it after.
-# The tests also build .venv-video: MediaPipe 0.10.21 (offline Holistic) needs numpy < 2, so video
-# extraction runs in that second environment and the main one stays on TensorFlow 2.21 / numpy 2.
+# Two commands on a fresh machine: `make demo` (the bundled model reads new synthetic signers) and
+# `make test`. Each installs only what it uses into .venv, on first use: the demo reads with an exported
+# model and needs no TensorFlow (`pip install -e .`); training, the tests and the live page's conversion
+# add the `cpu`, `dev` and `web` extras. The tests also build .venv-video: MediaPipe 0.10.21 (offline
+# Holistic) needs numpy < 2, so video extraction runs in that second environment.
 PYTHON ?= python3
 VENV ?= .venv
 VIDEO_VENV ?= .venv-video
 WEB_DIR ?= .web
 BIN = $(VENV)/bin
 
-.PHONY: demo test bench install video-env web-env model clean
+.PHONY: demo test test-fast bench install install-read video-env web-env model clean
 
-$(BIN)/.installed: pyproject.toml
+# reading only: numpy, pandas, pyarrow, LiteRT, matplotlib (what `make demo` needs)
+# (--no-compile: Python compiles what it imports on first use; compiling every installed module up front
+# took half of the install's 22 s here)
+$(BIN)/.installed-read: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[cpu,dev,web]"
+	$(BIN)/pip install --quiet --no-compile -e .
+	touch $@
+
+# everything else: TensorFlow (training, export), pytest and Playwright, the live page's ONNX conversion
+$(BIN)/.installed: $(BIN)/.installed-read
+	$(BIN)/pip install --quiet --no-compile -e ".[cpu,dev,web]"
 	touch $@
 
 $(VIDEO_VENV)/.installed: $(BIN)/.installed src/fingerspell/video/extract.py
@@ -27,16 +35,23 @@ $(WEB_DIR)/.installed: $(BIN)/.installed src/fingerspell/live/assets.py
 
 install: $(BIN)/.installed
 
+install-read: $(BIN)/.installed-read
+
 video-env: $(VIDEO_VENV)/.installed
 
 web-env: $(WEB_DIR)/.installed
 
-demo: $(BIN)/.installed
+demo: $(BIN)/.installed-read
 	$(BIN)/fingerspell demo --out out/demo
 
+# everything, CI's run: the browser, MediaPipe and the tests that train for a minute
 test: $(BIN)/.installed $(VIDEO_VENV)/.installed $(WEB_DIR)/.installed
 	FINGERSPELL_VIDEO_PYTHON=$(abspath $(VIDEO_VENV))/bin/python FINGERSPELL_WEB_DIR=$(abspath $(WEB_DIR)) \
 		$(BIN)/python -m pytest -q --durations=15
+
+# the quick loop while changing a module: no browser, no MediaPipe, no test that trains for more than seconds
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not video" --durations=5
 
 # the bundled model (src/fingerspell/assets/model): synthetic data only; 24 minutes on 2 cores (2026-12-01)
 model: $(BIN)/.installed
