@@ -20,6 +20,7 @@ from fingerspell.training import checkpoint
 from fingerspell.layout import COORDINATE_COLUMNS, NUM_LANDMARKS, SEQUENCE_COLUMN, indices_for_columns
 from fingerspell.errors import DataError
 from fingerspell.io.kaggle import WideParquet, read_long, table_to_landmarks
+from fingerspell.decoders.options import Decoder, DecodingOptions, as_options
 from fingerspell.vocab import NUM_CHARACTERS, decode
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "assets" / "model"
@@ -41,6 +42,33 @@ def reading_from_rows(rows: np.ndarray, frames: int) -> Reading:
     rows = np.asarray(rows, dtype=np.float32)
     tokens = np.argmax(rows, axis=1)
     return Reading(decode(tokens), tuple(float(rows[i, t]) for i, t in enumerate(tokens)), frames)
+
+
+class Decoding:
+    """A model's default decoding and the decoders built for it, one per options (a language model and a
+    words file are read once). A beam default is built at once: a bad language model or words file is an
+    error when the model loads, not a greedy reading later."""
+
+    def __init__(self, default: "DecodingOptions | str | None" = None):
+        self.default = as_options(default)
+        self._built: dict[DecodingOptions, Decoder] = {}
+        if self.default.decoder == "beam":
+            self.decoder(self.default)
+
+    def options(self, value: "DecodingOptions | str | None") -> DecodingOptions:
+        return as_options(value, self.default)
+
+    def decoder(self, options: DecodingOptions) -> Decoder:
+        if options not in self._built:
+            self._built[options] = Decoder(options)
+        return self._built[options]
+
+    def read(self, probabilities: np.ndarray | None, options: DecodingOptions, frames: int, source) -> Reading:
+        if probabilities is None:
+            raise ValueError(f"{source}: the beam search reads a CTC model's per-step probabilities, which this "
+                             "model does not expose; use decoder 'greedy'")
+        text, confidence = self.decoder(options).decode(probabilities)
+        return Reading(text, tuple(confidence), frames)
 
 
 def to_columns(frames: np.ndarray, columns: list[str]) -> np.ndarray:
@@ -82,7 +110,7 @@ def fill_missed_frames(frames: np.ndarray, positions) -> np.ndarray:
 class LiteModel:
     """An exported model on the LiteRT interpreter."""
 
-    def __init__(self, path: str | Path, threads: int = 1):
+    def __init__(self, path: str | Path, threads: int = 1, decoding: "DecodingOptions | str | None" = None):
         from ai_edge_litert.interpreter import Interpreter
         path = Path(path)
         model_file = artifact.model_file(path)
@@ -97,19 +125,30 @@ class LiteModel:
         if SIGNATURE not in signatures:
             raise ValueError(f"{model_file}: no {SIGNATURE!r} signature (found {list(signatures)})")
         self.runner = self.interpreter.get_signature_runner(SIGNATURE)
+        self.decoding = Decoding(decoding)
 
-    def read(self, frames) -> Reading:
+    def read(self, frames, decoder: "DecodingOptions | str | None" = None) -> Reading:
         """Text, per-character confidence and frame count for one sequence: (frames, 543, 3) landmarks or
-        (frames, len(self.columns)) columns."""
+        (frames, len(self.columns)) columns. `decoder`: "greedy", "beam" or DecodingOptions (default: the
+        model's, set by load_model)."""
         columns = to_columns(frames, self.columns)
-        return reading_from_rows(self.runner(**{INPUT: columns})[OUTPUT], len(columns))
+        options = self.decoding.options(decoder)
+        if options.decoder == "greedy":  # the exported `outputs`, exactly as a competition scorer reads them
+            return reading_from_rows(self.runner(**{INPUT: columns})[OUTPUT], len(columns))
+        return self.decoding.read(self.step_probabilities(columns), options, len(columns), self.model_file)
 
-    def predict(self, frames) -> str:
+    def predict(self, frames, decoder: "DecodingOptions | str | None" = None) -> str:
         """Text for one sequence: (frames, 543, 3) landmarks or (frames, len(self.columns)) columns."""
-        return self.read(frames).text
+        return self.read(frames, decoder).text
 
     def steps(self, frames) -> np.ndarray | None:
-        """Per CTC output step the character emitted there, -1 where none (as `RunModel.steps`), or None.
+        """Per CTC output step the character emitted there, -1 where none (as `RunModel.steps`), or None."""
+        probabilities = self.step_probabilities(frames)
+        return None if probabilities is None else greedy_steps(probabilities)
+
+    def step_probabilities(self, frames) -> np.ndarray | None:
+        """float32 (steps, 59 + blank): per CTC output step the model's probabilities, or None where the
+        file has none (a seq2seq export).
 
         The contract's single signature gives characters, not their steps (a second signature doubled the
         file: the converter does not share weights between signatures), so this reruns the file on an
@@ -119,7 +158,7 @@ class LiteModel:
         from ai_edge_litert.interpreter import Interpreter
         columns = to_columns(frames, self.columns)
         if len(columns) == 0:
-            return np.zeros(0, np.int32)
+            return np.zeros((0, NUM_CHARACTERS + 1), np.float32)
         if self._inspector is None:
             interpreter = Interpreter(model_path=str(self.model_file), num_threads=1,
                                       experimental_preserve_all_tensors=True)
@@ -136,11 +175,10 @@ class LiteModel:
                 continue
             if probabilities.ndim != 2 or not np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-3):
                 continue
-            steps = greedy_steps(probabilities)
-            emitted = steps >= 0
+            emitted = greedy_steps(probabilities) >= 0
             if emitted.sum() == len(rows) and np.allclose(probabilities[emitted, :NUM_CHARACTERS], rows,
                                                           atol=1e-5):
-                return steps
+                return np.array(probabilities, np.float32)
         return None
 
 
@@ -155,26 +193,46 @@ def greedy_steps(probabilities: np.ndarray) -> np.ndarray:
 class RunModel:
     """A run directory's checkpoint, through the same graph the export bakes in (needs TensorFlow)."""
 
-    def __init__(self, run_dir: str | Path, which: str = "best"):
+    def __init__(self, run_dir: str | Path, which: str = "best", decoding: "DecodingOptions | str | None" = None):
         from fingerspell.training.run import load_run
         from fingerspell.export.tflite import ExportModule
         import tensorflow as tf
         config, model, _ = load_run(run_dir, which)
+        self.source = f"{run_dir} ({which})"
         self.module = ExportModule(model, config)
         self.columns = self.module.columns
+        self.decoding = Decoding(decoding)
+        signature = [tf.TensorSpec([None, len(self.columns)], tf.float32)]
         # compiled once for any length (eager, the seq2seq decoder loop ran op by op, seconds per sequence)
-        self._step_tokens = tf.function(self.module.step_tokens, input_signature=[
-            tf.TensorSpec([None, len(self.columns)], tf.float32)])
+        self._step_tokens = tf.function(self.module.step_tokens, input_signature=signature)
+        self._step_probabilities = (tf.function(self._probabilities, input_signature=signature)
+                                    if self.module.kind.reads_steps else None)
 
-    def read(self, frames) -> Reading:
+    def _probabilities(self, inputs):
+        features, mask = self.module.features(inputs)
+        return self.module.kind.step_probabilities(self.module._model(), features, mask)
+
+    def read(self, frames, decoder: "DecodingOptions | str | None" = None) -> Reading:
         columns = to_columns(frames, self.columns)
-        return reading_from_rows(self.module.serve(columns)[OUTPUT].numpy(), len(columns))
+        options = self.decoding.options(decoder)
+        if options.decoder == "greedy":
+            return reading_from_rows(self.module.serve(columns)[OUTPUT].numpy(), len(columns))
+        return self.decoding.read(self.step_probabilities(columns), options, len(columns), self.source)
 
-    def predict(self, frames) -> str:
-        return self.read(frames).text
+    def predict(self, frames, decoder: "DecodingOptions | str | None" = None) -> str:
+        return self.read(frames, decoder).text
 
     def steps(self, frames) -> np.ndarray:
         return self._step_tokens(to_columns(frames, self.columns)).numpy()
+
+    def step_probabilities(self, frames) -> np.ndarray | None:
+        """float32 (steps, 59 + blank) from the Keras model's logits, or None for a kind without steps."""
+        columns = to_columns(frames, self.columns)
+        if self._step_probabilities is None:
+            return None
+        if len(columns) == 0:
+            return np.zeros((0, NUM_CHARACTERS + 1), np.float32)
+        return self._step_probabilities(columns).numpy()
 
 
 def frame_labels(model, frames) -> list[str] | None:
@@ -193,19 +251,20 @@ def frame_labels(model, frames) -> list[str] | None:
     return labels
 
 
-def load_model(path: str | Path | None = None, threads: int = 1):
+def load_model(path: str | Path | None = None, threads: int = 1, decoder: "DecodingOptions | str | None" = None):
     """A `.tflite` file, an export folder, or a run directory -> an object with `predict(frames) -> str`
-    and `read(frames) -> Reading`. No path: the bundled model."""
+    and `read(frames) -> Reading`. No path: the bundled model. `decoder`: how it decodes unless a call says
+    otherwise ("greedy", "beam" or DecodingOptions; default DecodingOptions())."""
     if path is None:
         if not (BUNDLED_MODEL / MODEL_FILE).is_file():
             raise FileNotFoundError(f"{BUNDLED_MODEL}: this install has no bundled model; pass a model "
                                     "(`python tools/train_release.py` builds it)")
-        return LiteModel(BUNDLED_MODEL, threads)
+        return LiteModel(BUNDLED_MODEL, threads, decoder)
     path = Path(path)
     if artifact.is_export(path):
-        return LiteModel(path, threads)
+        return LiteModel(path, threads, decoder)
     if checkpoint.exists(path, "best"):
-        return RunModel(path)
+        return RunModel(path, decoding=decoder)
     raise FileNotFoundError(f"{path}: not a .tflite, an export folder or a run directory")
 
 

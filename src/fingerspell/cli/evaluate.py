@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from fingerspell.cli.decoder_options import add_decoder_arguments, decoding_options
 from fingerspell.store.splits import SPLITS
 
 
@@ -20,6 +21,7 @@ def add_to(sub) -> None:
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--json", action="store_true", help='print {"score", "cer", "sequences", "characters"}')
     p.add_argument("--report", metavar="DIR", help="also write plots and an index page of the errors to DIR")
+    add_decoder_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -27,10 +29,12 @@ def run(args) -> int:
     from fingerspell.evaluation.scoring import evaluate_exported, evaluate_run
     from fingerspell.export.artifact import is_export
     target = Path(args.run_dir)
+    decoding = decoding_options(args)
     if is_export(target):
-        result = evaluate_exported(target, args.data, split=args.split, split_from=args.split_from)
+        result = evaluate_exported(target, args.data, split=args.split, split_from=args.split_from,
+                                   decoding=decoding)
     else:
-        result = evaluate_run(target, args.data, split=args.split, which=args.checkpoint)
+        result = evaluate_run(target, args.data, split=args.split, which=args.checkpoint, decoding=decoding)
     if args.report:
         from fingerspell.evaluation.report import write_report
         index = write_report(result["rows"], args.report, title=f"{target} on {args.data} ({args.split})")

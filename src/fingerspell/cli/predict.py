@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from fingerspell.cli.decoder_options import add_decoder_arguments, decoding_options
 from fingerspell.errors import DataError
 from fingerspell.io.writers import FORMATS
 
@@ -23,6 +24,7 @@ def add_to(sub) -> None:
                    help="JSON lines: input, sequence_id, frames, text, per-character confidence")
     p.add_argument("--format", choices=FORMATS, help="also write each input's readings to NAME.txt|csv|json beside it")
     p.add_argument("--output-dir", help="write the --format files here instead")
+    add_decoder_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -34,7 +36,11 @@ def run(args) -> int:
     if model_path is None and len(inputs) > 1 and _looks_like_model(inputs[0]):  # the older MODEL INPUT... form
         model_path = inputs.pop(0)
         print(f"fingerspell predict: reading {model_path} as the model (write --model {model_path})", file=sys.stderr)
-    model = load_model(model_path, threads=args.threads)
+    try:  # a bad language model or words file stops here, before anything is read greedily
+        model = load_model(model_path, threads=args.threads, decoder=decoding_options(args))
+    except ValueError as error:
+        print(f"fingerspell predict: error: {error}", file=sys.stderr)
+        return 2
     failures = 0
     try:
         for result in read_inputs(inputs, model, args.sequence_id, progress=not args.json):

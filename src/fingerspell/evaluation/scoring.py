@@ -49,8 +49,12 @@ def score_batches(eval_step, data) -> tuple[dict, list[tuple[int, str, str]]]:
     return result, rows
 
 
-def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -> dict:
-    """Score a run's checkpoint on one split of a store; writes RUN_DIR/predictions_<split>.csv."""
+def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best", decoding=None) -> dict:
+    """Score a run's checkpoint on one split of a store; writes RUN_DIR/predictions_<split>.csv. With
+    `decoding` a beam DecodingOptions, each sequence's per-step probabilities go through the beam search
+    (one at a time: no loss is reported)."""
+    if decoding is not None and decoding.decoder != "greedy":
+        return _evaluate_run_decoded(run_dir, store_path, split, which, decoding)
     from fingerspell.training.batches import Batches
     from fingerspell.training.run import load_run
     from fingerspell.store.store import Store
@@ -68,6 +72,21 @@ def evaluate_run(run_dir, store_path, split: str = "val", which: str = "best") -
     return {"score": result["score"], "cer": result["cer"], "sequences": result["sequences"],
             "characters": result["characters"], "loss": result["loss"], **by_source, "predictions": str(path),
             "rows": named}
+
+
+def _evaluate_run_decoded(run_dir, store_path, split: str, which: str, decoding) -> dict:
+    from fingerspell.inference import RunModel
+    model = RunModel(run_dir, which, decoding)
+    rows = [(sid, phrase, model.predict(frames)) for _, sid, phrase, frames in
+            exported_sequences(store_path, model.columns, split)]
+    if not rows:
+        raise ValueError(f"{store_path}: the {split} split is empty; nothing to evaluate")
+    path = Path(run_dir) / f"predictions_{split}_{decoding.decoder}.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sequence_id", "phrase", "prediction"])
+        writer.writerows(rows)
+    return {**score([r[1] for r in rows], [r[2] for r in rows]), "predictions": str(path), "rows": rows}
 
 
 def write_predictions(path: Path, store, rows) -> None:
@@ -128,12 +147,13 @@ def _recorded_split(data: Path, rows, split: str, split_from) -> set[int]:
     return ids
 
 
-def evaluate_exported(model_path, data, split: str = "test", out=None, split_from=None) -> dict:
+def evaluate_exported(model_path, data, split: str = "test", out=None, split_from=None, decoding=None) -> dict:
     """Score an exported model the way a competition scorer would: selected columns -> signature ->
-    argmax -> character map. `data` is a store or a Kaggle-layout dataset; `split` "all" scores everything.
+    argmax -> character map (or, with `decoding` a beam DecodingOptions, its per-step probabilities through
+    the beam search). `data` is a store or a Kaggle-layout dataset; `split` "all" scores everything.
     The predictions go to `out` (default: predictions_SPLIT.csv beside the model)."""
     from fingerspell.inference import LiteModel
-    model = LiteModel(model_path)
+    model = LiteModel(model_path, decoding=decoding)
     rows = [(sid, phrase, model.predict(frames)) for _, sid, phrase, frames in
             exported_sequences(data, model.columns, split, split_from)]
     if not rows:

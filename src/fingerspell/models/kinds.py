@@ -16,6 +16,7 @@ class ModelKind:
     """What every kind provides; `config` below is a training RunConfig."""
     name: str
     label_pad: int  # what pads a batch's labels
+    reads_steps = False  # whether step_probabilities gives per-step probabilities (what a beam search reads)
 
     def preset(self, preset: str) -> dict:
         """This kind's `preset`: {"recipe": Recipe fields, "runtime": Runtime fields} (training/config.py;
@@ -54,10 +55,15 @@ class ModelKind:
         import tensorflow as tf
         return tf.zeros([0], tf.int32)
 
+    def step_probabilities(self, model, features, mask):
+        """float32 (steps, 59 + blank): per output step the probabilities a CTC beam search reads."""
+        raise NotImplementedError(f"a {self.name} model has no per-step probabilities")
+
 
 class CTC(ModelKind):
     """The default: a conv-transformer encoder with a CTC head (models/ctc.py), decoded greedily."""
     name, label_pad = "ctc", 0
+    reads_steps = True
 
     def preset(self, preset: str) -> dict:
         if preset == "cpu":
@@ -115,6 +121,11 @@ class CTC(ModelKind):
         tokens = ctc_greedy(logits, out_mask)[0]
         steps = tf.boolean_mask(tf.range(tf.shape(tokens)[0]), (tokens >= 0) & has_frames)
         return tf.gather(tf.nn.softmax(logits[0])[:, :NUM_CHARACTERS], steps)
+
+    def step_probabilities(self, model, features, mask):
+        import tensorflow as tf
+        logits, _ = model(features, mask, training=False)
+        return tf.nn.softmax(logits[0])
 
     def step_tokens(self, model, features, mask, has_frames):
         import tensorflow as tf

@@ -1,0 +1,87 @@
+"""How a reading is decoded: `DecodingOptions` (what the CLI's --decoder, --beam-width, --lm-weight, --lm and
+--words set) and `Decoder`, built once from them, that turns per-step probabilities into text.
+
+The defaults are what bench/decoding.py measured best on the bundled model (see DEFAULT_DECODER).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from fingerspell.decoders.beam import SearchSettings, beam_search
+from fingerspell.decoders.lm import CharLM, load_lm
+from fingerspell.decoders.words import UserWords, read_words
+from fingerspell.vocab import BLANK_TOKEN, decode
+
+DECODERS = ("greedy", "beam")
+DEFAULT_DECODER = "greedy"
+NO_LM = "none"  # --lm none: beam search on the model's probabilities alone
+
+
+@dataclass(frozen=True)
+class DecodingOptions:
+    """decoder: "greedy" (the most likely character at each step, as the exported `outputs`) or "beam".
+    lm: a language model file (tools/make_lm.py); None the bundled one, "none" no language model.
+    words: a words file (one word or name per line) whose words the search favours."""
+    decoder: str = DEFAULT_DECODER
+    beam_width: int = 8
+    lm_weight: float = 0.3
+    length_bonus: float = 1.0
+    word_bonus: float = 1.0
+    lm: str | None = None
+    words: str | None = None
+
+    def __post_init__(self):
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder {self.decoder!r}: expected one of {DECODERS}")
+        if self.beam_width < 1:
+            raise ValueError(f"beam width {self.beam_width}: expected 1 or more")
+        if self.lm_weight < 0 or self.word_bonus < 0:
+            raise ValueError("the language model weight and the word bonus cannot be negative")
+        if self.words is not None and self.decoder != "beam":
+            raise ValueError("a words list is read by the beam search: use it with decoder 'beam'")
+
+    def settings(self) -> SearchSettings:
+        return SearchSettings(self.beam_width, self.lm_weight, self.length_bonus, self.word_bonus)
+
+
+def as_options(value: "DecodingOptions | str | None", default: DecodingOptions | None = None) -> DecodingOptions:
+    """None -> `default` (or the defaults); "greedy" or "beam" -> `default` with that decoder."""
+    default = default or DecodingOptions()
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return replace(default, decoder=value, words=default.words if value == "beam" else None)
+    if isinstance(value, DecodingOptions):
+        return value
+    raise TypeError(f"decoder: expected 'greedy', 'beam' or DecodingOptions, got {type(value).__name__}")
+
+
+class Decoder:
+    """Per-step probabilities -> text, as `options` say. Loads the language model and the words file once;
+    a missing or damaged one is an error here, never a quiet greedy reading."""
+
+    def __init__(self, options: DecodingOptions):
+        self.options = options
+        self.lm: CharLM | None = None
+        self.words: UserWords | None = None
+        if options.decoder == "beam":
+            self.lm = None if options.lm == NO_LM else load_lm(options.lm)
+            self.words = read_words(options.words) if options.words is not None else None
+
+    def decode(self, probabilities: np.ndarray) -> tuple[str, list[float]]:
+        """probabilities: (steps, 59 + blank) -> (text, per-character confidence)."""
+        if self.options.decoder == "greedy":
+            return greedy_decode(probabilities)
+        text, confidence, _ = beam_search(probabilities, self.options.settings(), self.lm, self.words)
+        return text, confidence
+
+
+def greedy_decode(probabilities: np.ndarray) -> tuple[str, list[float]]:
+    """CTC best path: the most likely symbol per step, repeats merged, blanks dropped."""
+    probabilities = np.asarray(probabilities)
+    best = np.argmax(probabilities, axis=1) if len(probabilities) else np.zeros(0, int)
+    keep = (best != BLANK_TOKEN) & (best != np.concatenate([[-1], best[:-1]]))
+    steps = np.flatnonzero(keep)
+    return decode(best[steps]), [float(probabilities[s, best[s]]) for s in steps]
