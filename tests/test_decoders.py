@@ -200,6 +200,12 @@ def test_predict_and_evaluate_take_the_decoder_options(new_phrases, tmp_path, ca
     words = tmp_path / "words.txt"
     words.write_text("maria\noak\n", encoding="utf-8")
     source = sorted((new_phrases / "train_landmarks").glob("*.parquet"))[0]
+    import fingerspell
+    from fingerspell.inference import read_sequences
+    model = fingerspell.load_model()
+    assert main(["predict", str(source), "--json"]) == 0  # the beam search with the language model by default
+    beam = [model.read(frames, "beam").text for _, frames in read_sequences(source, model.columns)]
+    assert [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()] == beam
     assert main(["predict", str(source), "--json", "--words", str(words), "--beam-width", "4"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(lines) == 6 and all(len(line["confidence"]) == len(line["text"]) for line in lines)

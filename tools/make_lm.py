@@ -93,7 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phrases", type=int, default=300_000)
     parser.add_argument("--order", type=int, default=6, help="characters of context + 1")
-    parser.add_argument("--min-count", type=int, default=2, help="n-grams of order 3 and up seen fewer times are pruned")
+    parser.add_argument("--min-count", type=int, default=5, help="n-grams of order 3 and up seen fewer times are pruned")
     parser.add_argument("--words", type=int, default=60_000, help="wordfreq's most frequent English words used")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", default=str(BUNDLED_LM))
@@ -101,10 +101,9 @@ def main() -> None:
     started = time.monotonic()
     text = phrases(args.phrases, args.seed, args.words)
     tables = build_tables(text, args.order, args.min_count)
-    import faker
-    import wordfreq
-    header = {"source": f"{len(text)} phrases: wordfreq {wordfreq.__version__ if hasattr(wordfreq, '__version__') else ''} "
-                        f"English words and Faker {faker.VERSION} en_US names, addresses, URLs, phone numbers "
+    from importlib.metadata import version
+    header = {"source": f"{len(text)} phrases: wordfreq {version('wordfreq')} English words and Faker "
+                        f"{version('faker')} en_US names, addresses, URLs, phone numbers "
                         "in the ASL Fingerspelling corpus's published mix of kinds",
               "licence": LICENCE, "built_by": "tools/make_lm.py", "arguments": vars(args),
               "examples": text[:12]}

@@ -10,6 +10,8 @@ from fingerspell.cli.decoder_options import add_decoder_arguments, decoding_opti
 from fingerspell.store.splits import SPLITS
 
 
+DEFAULT_DECODER = "greedy"  # the exported `outputs`, as a competition scorer reads them
+
 def add_to(sub) -> None:
     p = sub.add_parser("evaluate", help="score a run or an exported model",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -21,7 +23,7 @@ def add_to(sub) -> None:
     p.add_argument("--checkpoint", choices=("best", "last"), default="best")
     p.add_argument("--json", action="store_true", help='print {"score", "cer", "sequences", "characters"}')
     p.add_argument("--report", metavar="DIR", help="also write plots and an index page of the errors to DIR")
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, DEFAULT_DECODER)
     p.set_defaults(func=run)
 
 
@@ -29,7 +31,7 @@ def run(args) -> int:
     from fingerspell.evaluation.scoring import evaluate_exported, evaluate_run
     from fingerspell.export.artifact import is_export
     target = Path(args.run_dir)
-    decoding = decoding_options(args)
+    decoding = decoding_options(args, DEFAULT_DECODER)
     if is_export(target):
         result = evaluate_exported(target, args.data, split=args.split, split_from=args.split_from,
                                    decoding=decoding)

@@ -11,6 +11,8 @@ from fingerspell.errors import DataError
 from fingerspell.io.writers import FORMATS
 
 
+DEFAULT_DECODER = "beam"  # bench/decoding.py: see cli/decoder_options.py
+
 def add_to(sub) -> None:
     p = sub.add_parser("predict", help="read fingerspelling from landmark files, .pose files or videos",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -24,7 +26,7 @@ def add_to(sub) -> None:
                    help="JSON lines: input, sequence_id, frames, text, per-character confidence")
     p.add_argument("--format", choices=FORMATS, help="also write each input's readings to NAME.txt|csv|json beside it")
     p.add_argument("--output-dir", help="write the --format files here instead")
-    add_decoder_arguments(p)
+    add_decoder_arguments(p, DEFAULT_DECODER)
     p.set_defaults(func=run)
 
 
@@ -37,7 +39,7 @@ def run(args) -> int:
         model_path = inputs.pop(0)
         print(f"fingerspell predict: reading {model_path} as the model (write --model {model_path})", file=sys.stderr)
     try:  # a bad language model or words file stops here, before anything is read greedily
-        model = load_model(model_path, threads=args.threads, decoder=decoding_options(args))
+        model = load_model(model_path, threads=args.threads, decoder=decoding_options(args, DEFAULT_DECODER))
     except ValueError as error:
         print(f"fingerspell predict: error: {error}", file=sys.stderr)
         return 2

@@ -1,7 +1,10 @@
 """How a reading is decoded: `DecodingOptions` (what the CLI's --decoder, --beam-width, --lm-weight, --lm and
 --words set) and `Decoder`, built once from them, that turns per-step probabilities into text.
 
-The defaults are what bench/decoding.py measured best on the bundled model (see DEFAULT_DECODER).
+The search's defaults (width 8, language model weight 0.3, length bonus 1.5, word bonus 1.0) are the best
+bench/decoding.py found on development data (a synthetic set and one real signer the reported figures leave
+out). The library's default decoder stays greedy, the exported model's own reading, so that code measuring
+a model gets its `outputs`; `fingerspell predict` and the live page read with the beam search by default.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from fingerspell.decoders.words import UserWords, read_words
 from fingerspell.vocab import BLANK_TOKEN, decode
 
 DECODERS = ("greedy", "beam")
-DEFAULT_DECODER = "greedy"
+DEFAULT_DECODER = "greedy"  # of load_model and LiteModel; `fingerspell predict` defaults to "beam"
 NO_LM = "none"  # --lm none: beam search on the model's probabilities alone
 
 
@@ -27,7 +30,7 @@ class DecodingOptions:
     decoder: str = DEFAULT_DECODER
     beam_width: int = 8
     lm_weight: float = 0.3
-    length_bonus: float = 1.0
+    length_bonus: float = 1.5
     word_bonus: float = 1.0
     lm: str | None = None
     words: str | None = None

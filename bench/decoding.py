@@ -1,0 +1,173 @@
+"""Greedy against beam search (alone, with the language model, with the user's words), on the bundled model.
+
+Reads each sequence once for its per-step probabilities (LiteModel.step_probabilities, checked against the
+exported `outputs`), then decodes them every way. Greedy is the exported `outputs` as a scorer reads them.
+
+- synthetic: a Kaggle-layout dataset from `fingerspell synth` with a seed the bundled model never saw
+  (its signers and phrases are all new to it), scored overall and per phrase kind. The language model was
+  built from real text (tools/make_lm.py), not from the generator's phrases, which share its structure of
+  addresses, URLs and phone numbers only as any such text does.
+- real letters: real_letters.WORDS spelled by each of the four real signers' held letters, `--repeats`
+  spellings per word (bench/real_letters.py's machinery). The bundled model was trained on synthetic hands
+  drawn from all four signers, so these are hands it has seen in other words, not held out.
+- `+words`: the user's list. Synthetic: every piece of the test phrases (as a person who lists the names
+  and places they spell); real letters: the 40 words. Each with `--distractors` other English words.
+- decode time: milliseconds per 150-frame sequence, the probabilities given (median), and the model's run
+  for `outputs` and for the probabilities.
+
+    python bench/decoding.py [--synthetic out/decoding-synth] [--repeats 3] [--beam-width 8] [--lm-weight W]
+
+Prints JSON and appends it to bench/results.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from common import ROOT, record, run
+from fingerspell.decoders.options import NO_LM, Decoder, DecodingOptions
+from fingerspell.decoders.words import pieces
+from fingerspell.evaluation.scoring import exported_sequences
+from fingerspell.inference import load_model
+from fingerspell.metrics import score
+from fingerspell.synth.phrases import KINDS, phrase_kind
+
+SYNTH_ARGS = ("--sequences", "800", "--signers", "20", "--seed", "4243")
+
+
+def synthetic(model, folder: Path) -> list[tuple[str, np.ndarray]]:
+    if not (folder / "train.csv").is_file():
+        run("synth", str(folder), *SYNTH_ARGS, "--quiet")
+    return [(phrase, frames) for _, _, phrase, frames in exported_sequences(folder, model.columns, "all")]
+
+
+def real_letters(args, out: Path) -> dict[str, list[tuple[str, np.ndarray]]]:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from real_letters import SIGNERS, real_sequences
+    return {name: [pair for r in range(args.repeats)
+                   for pair in real_sequences(name, Path(args.data), out / "openasl-extracted", args.seed + r)]
+            for name in SIGNERS}
+
+
+def distractors(count: int, avoid: set[str]) -> list[str]:
+    """English words that are not in the test (wordfreq, if installed; else none)."""
+    try:
+        from wordfreq import top_n_list
+    except ImportError:
+        return []
+    return [w for w in top_n_list("en", 20 * count) if w.isascii() and w.isalpha() and w not in avoid][:count]
+
+
+def words_file(texts: list[str], count: int, folder: Path, name: str) -> tuple[str, int]:
+    listed = sorted({p for t in texts for p in pieces(t) if any(c.isalpha() for c in p)})
+    listed += distractors(count, set(listed))
+    path = folder / f"{name}.txt"
+    path.write_text("\n".join(listed) + "\n", encoding="utf-8")
+    return str(path), len(listed)
+
+
+def scored(texts: list[str], readings: list[str]) -> dict:
+    result = score(texts, readings)
+    return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": len(texts)}
+
+
+def by_kind(texts: list[str], readings: list[str]) -> dict:
+    kinds = [phrase_kind(t) for t in texts]
+    return {k: scored([t for t, q in zip(texts, kinds) if q == k], [r for r, q in zip(readings, kinds) if q == k])
+            for k in KINDS if k in kinds}
+
+
+def decode_all(decoder: Decoder, probabilities: list[np.ndarray]) -> list[str]:
+    return [decoder.decode(p)[0] for p in probabilities]
+
+
+def timing(model, decoders: dict, sequences, count: int = 40) -> dict:
+    """ms per 150-frame sequence: each decoder on given probabilities, and the model's two runs."""
+    frames = [np.resize(f, (150, f.shape[1])) for _, f in sequences[:count]]
+    times = {"model_outputs_ms": _median_ms(lambda f: model.read(f), frames),
+             "model_step_probabilities_ms": _median_ms(model.step_probabilities, frames)}
+    probabilities = [model.step_probabilities(f) for f in frames]
+    for name, decoder in decoders.items():
+        times[f"{name}_decode_ms"] = _median_ms(decoder.decode, probabilities)
+    times["steps_per_150_frames"] = int(probabilities[0].shape[0])
+    return times
+
+
+def _median_ms(call, items) -> float:
+    spent = []
+    for item in items:
+        started = time.perf_counter()
+        call(item)
+        spent.append(1000 * (time.perf_counter() - started))
+    return round(float(np.median(spent)), 2)
+
+
+def compare(model, sequences, decoders: dict, words_decoder: Decoder | None) -> tuple[dict, dict]:
+    texts = [t for t, _ in sequences]
+    probabilities = [model.step_probabilities(f) for _, f in sequences]
+    readings = {"greedy": [model.read(f).text for _, f in sequences]}
+    readings.update({name: decode_all(d, probabilities) for name, d in decoders.items()})
+    if words_decoder is not None:
+        readings["beam_lm_words"] = decode_all(words_decoder, probabilities)
+    return {name: scored(texts, r) for name, r in readings.items()}, readings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--synthetic", default="out/decoding-synth")
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--out", default="out/bench-decoding")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--repeats", type=int, default=3, help="spellings of each real word per signer")
+    parser.add_argument("--distractors", type=int, default=1000, help="other words in each words list")
+    parser.add_argument("--beam-width", type=int, default=DecodingOptions.beam_width)
+    parser.add_argument("--lm-weight", type=float, default=DecodingOptions.lm_weight)
+    parser.add_argument("--length-bonus", type=float, default=DecodingOptions.length_bonus)
+    parser.add_argument("--word-bonus", type=float, default=DecodingOptions.word_bonus)
+    parser.add_argument("--lm", help="a language model file (default: the bundled one)")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = load_model()
+    beam = DecodingOptions(decoder="beam", beam_width=args.beam_width, lm_weight=args.lm_weight,
+                           length_bonus=args.length_bonus, word_bonus=args.word_bonus, lm=args.lm)
+    # the beam alone has no language model's cost per character to balance: no length bonus
+    decoders = {"beam": Decoder(replace(beam, lm=NO_LM, length_bonus=0.0)), "beam_lm": Decoder(beam)}
+    report = {"model": "bundled", "options": {k: v for k, v in vars(beam).items() if k != "words"},
+              "tuned_on": "dev data only: out/decoding-dev (fingerspell synth --sequences 300 --signers 10 "
+                          "--seed 4244) and the development signer borisgraudt (2 spellings, seeds 100-101)"}
+    lm = decoders["beam_lm"].lm
+    report["lm"] = {"file": lm.path, "bytes": Path(lm.path).stat().st_size, "order": lm.order,
+                    "licence": lm.header.get("licence")}
+    words_dir = Path(tempfile.mkdtemp(prefix="decoding-words-", dir=out))
+
+    synth = synthetic(model, Path(args.synthetic))
+    texts = [t for t, _ in synth]
+    words_path, listed = words_file(texts, args.distractors, words_dir, "synthetic")
+    results, readings = compare(model, synth, decoders, Decoder(replace(beam, words=words_path)))
+    report["synthetic"] = {"dataset": f"fingerspell synth {' '.join(SYNTH_ARGS)}", "words_listed": listed,
+                           **results, "by_kind": {name: by_kind(texts, r) for name, r in readings.items()}}
+    print(json.dumps(report["synthetic"]), file=sys.stderr, flush=True)
+
+    signers = real_letters(args, out)
+    from real_letters import WORDS
+    words_path, listed = words_file(list(WORDS), args.distractors, words_dir, "real")
+    words_decoder = Decoder(replace(beam, words=words_path))
+    per_signer = {name: compare(model, seqs, decoders, words_decoder)[0] for name, seqs in signers.items()}
+    report["real_letters"] = {"words_listed": listed, "repeats": args.repeats, "signers": per_signer,
+                              "mean": {name: round(float(np.mean([s[name]["score"] for s in per_signer.values()])), 4)
+                                       for name in next(iter(per_signer.values()))}}
+    report["time"] = timing(model, {**decoders, "beam_lm_words": words_decoder}, synth)
+    record("decoding", args, report)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
