@@ -110,3 +110,4 @@ def test_page_refuses_a_words_list_naming_the_line(page):
     assert error == 'names.txt: line 2: characters outside the 59-character vocabulary: ["é"]'
     assert json.loads(json.dumps(page.evaluate("[...fingerspellDecoder.parseWords('Mary-Jane').words]"))) == [
         "mary", "jane"]
+

@@ -57,7 +57,10 @@ def clip_reading(tmp_path_factory):
     run("extract", str(clip), "-o", str(root / "extracted"), "--quiet")
     (parquet,) = (root / "extracted" / "landmarks").glob("*.parquet")
     frames = WideParquet(parquet).read_sequence(int(parquet.stem))
-    predicted = json.loads(run("predict", str(parquet), "--json").strip().splitlines()[-1])
+    # greedy: the page's landmarks are the extractor's within 0.01, not to the bit, and on a clip that is no
+    # fingerspelling the beam search's choice can turn on less (the page's beam reading is checked against
+    # Python's on the page's own frames)
+    predicted = json.loads(run("predict", str(parquet), "--json", "--decoder", "greedy").strip().splitlines()[-1])
     assert predicted["frames"] == CLIP["frames"]
     return camera, frames, predicted["text"]
 
@@ -75,7 +78,8 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
         live.wait("s.detectors && s.detectors.holistic.length === s.holisticWorkers")
         live.grant()
         live.wait("s.phrases.length >= 1")
-        phrase = live.state("({frames: s.phrases[0].frames.map((f) => Array.from(f)), text: s.phrases[0].text, outputs: s.phrases[0].outputs,"
+        phrase = live.state("({frames: s.phrases[0].frames.map((f) => Array.from(f)), text: s.phrases[0].text,"
+                            " greedyText: s.phrases[0].greedyText, outputs: s.phrases[0].outputs,"
                             " dropped: s.phrases[0].dropped, line: document.querySelector('#lines li').textContent,"
                             " timings: s.timings, log: s.frameLog, all_dropped: s.dropped})")
         # the page's model on a synthetic phrase with lost hands, given as the page's own frames
@@ -109,14 +113,15 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
         outputs = np.array(read["outputs"], np.float32).reshape(-1, expected.shape[1])
         assert outputs.shape == expected.shape
         np.testing.assert_allclose(outputs, expected, atol=1e-4)
-        assert read["text"] == lite.predict(frames)
-    assert len(in_browser["outputs"]) >= 5 and in_browser["text"] == lite.predict(landmarks)
+        # greedy as a scorer reads `outputs`; the text shown through the beam search, as `fingerspell predict`
+        assert read["greedyText"] == lite.predict(frames) and read["text"] == lite.predict(frames, "beam")
+    assert len(in_browser["outputs"]) >= 5 and in_browser["greedyText"] == lite.predict(landmarks)
     filled = fill_missed_frames(landmarks, positions).reshape(-1, NUM_LANDMARKS * 3)
     page_filled = np.array(page_filled, np.float32)
     assert page_filled.shape == filled.shape and filled.shape[0] > 2 * len(landmarks)
     np.testing.assert_allclose(page_filled, filled, rtol=1e-6, atol=1e-7)  # NaN where NaN
-    # the text shown is what `fingerspell predict` reads on the clip
-    assert phrase["text"] == predicted and phrase["line"] == (predicted or "(nothing read)")
+    # what `fingerspell predict --decoder greedy` reads on the clip; the line shows the beam search's text
+    assert phrase["greedyText"] == predicted and phrase["line"] == (phrase["text"] or "(nothing read)")
     # nothing left 127.0.0.1
     assert live.requests and not live.outside_requests(), live.outside_requests()
 

@@ -121,6 +121,7 @@ class LiteModel:
         self.model_file = model_file
         self.interpreter = Interpreter(model_path=str(model_file), num_threads=threads)
         self._inspector = None  # a second interpreter that keeps intermediate tensors, built by steps()
+        self.steps_tensor: str | None = None  # the name of the per-step probabilities inside the file, once found
         signatures = self.interpreter.get_signature_list()
         if SIGNATURE not in signatures:
             raise ValueError(f"{model_file}: no {SIGNATURE!r} signature (found {list(signatures)})")
@@ -178,6 +179,7 @@ class LiteModel:
             emitted = greedy_steps(probabilities) >= 0
             if emitted.sum() == len(rows) and np.allclose(probabilities[emitted, :NUM_CHARACTERS], rows,
                                                           atol=1e-5):
+                self.steps_tensor = detail["name"]
                 return np.array(probabilities, np.float32)
         return None
 

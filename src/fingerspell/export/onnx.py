@@ -4,6 +4,10 @@ The LiteRT web runtimes refuse a dynamic frame count, so the page runs the expor
 after `tf2onnx` has converted the very same file (no second copy of the model or its features). The
 conversion is checked, not trusted: the ONNX model must give LiteRT's `outputs` (<= 1e-4) on a synthetic
 sequence with undetected frames, and nothing on 0 frames, or it is refused.
+
+A CTC export's per-step probabilities (what the page's beam search reads: LiteModel.step_probabilities
+finds them inside the file) become a second ONNX output, checked against LiteRT's the same way; the first
+output stays `outputs`, so the .tflite and its contract are untouched.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from fingerspell.vocab import NUM_CHARACTERS
 from fingerspell.live.assets import staged_folder
 
 OPSET = 17
+CONVERSION = b"2: outputs, then the per-step probabilities"  # part of the cache key: older conversions redo
 TOLERANCE = 1e-4
 CHECK_PHRASE = "3 creekhouse"
 
@@ -46,6 +51,7 @@ def model_files(path: str | Path) -> tuple[Path, Path]:
 def cache_key(model: Path, args: Path) -> str:
     digest = hashlib.sha256(model.read_bytes())
     digest.update(args.read_bytes())
+    digest.update(CONVERSION)
     return digest.hexdigest()[:24]
 
 
@@ -58,8 +64,9 @@ def _keep_nan_in_selects(graph, ops):
     return ops
 
 
-def convert(model: Path, out: Path) -> None:
-    """model.tflite -> ONNX file `out`; ContractError if tf2onnx cannot convert it."""
+def convert(model: Path, out: Path, outputs: list[str] | None = None) -> None:
+    """model.tflite -> ONNX file `out` whose outputs are the file's tensors `outputs` (None: the file's own
+    outputs); ContractError if tf2onnx cannot convert it."""
     try:
         import tf2onnx
     except ModuleNotFoundError as error:
@@ -72,7 +79,7 @@ def convert(model: Path, out: Path) -> None:
         warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated", category=UserWarning)
         try:
             tf2onnx.convert.from_tflite(str(model), opset=OPSET, custom_rewriter=[_keep_nan_in_selects],
-                                        output_path=str(out))
+                                        output_names=outputs, output_path=str(out))
         except (ValueError, RuntimeError, KeyError) as error:
             raise ContractError(f"{model}: could not convert it for the browser ({error})") from error
 
@@ -104,7 +111,7 @@ def check(lite, onnx_file: Path) -> float:
     for inputs in check_sequences(lite.columns):
         expected = lite.runner(**{INPUT: inputs})[OUTPUT]
         try:
-            got = session.run(None, {name: inputs})[0]
+            got, *steps = session.run(None, {name: inputs})
         except Exception as error:
             raise ContractError(f"{model}: the converted model fails on a {len(inputs)}-frame input "
                                 f"({str(error)[:300]})") from error
@@ -113,9 +120,28 @@ def check(lite, onnx_file: Path) -> float:
                                 f"on a {len(inputs)}-frame input")
         if expected.size:
             worst = max(worst, float(np.abs(expected - got).max()))
+        if steps and len(inputs):  # (0 frames run one empty frame: the page reads nothing there)
+            worst = max(worst, _steps_difference(lite, inputs, steps[0]))
     if worst > TOLERANCE:
         raise ContractError(f"{model}: converted model differs from LiteRT by {worst:.2e} (> {TOLERANCE})")
     return worst
+
+
+def _steps_difference(lite, inputs: np.ndarray, got: np.ndarray) -> float:
+    expected = lite.step_probabilities(inputs)
+    if expected is None or expected.shape != got.shape:
+        raise ContractError(f"{lite.model_file}: converted model gives per-step probabilities "
+                            f"{got.shape}, LiteRT {None if expected is None else expected.shape}")
+    return float(np.abs(expected - got).max()) if expected.size else 0.0
+
+
+def browser_outputs(lite) -> list[str] | None:
+    """The tensors the page needs: `outputs`, then the per-step probabilities where the file has them (a
+    CTC export); None (the file's own outputs) otherwise."""
+    lite.step_probabilities(check_sequences(lite.columns)[0])
+    if lite.steps_tensor is None:
+        return None
+    return [lite.runner.get_output_details()[OUTPUT]["name"], lite.steps_tensor]
 
 
 def contract_model(model: Path, args: Path):
@@ -148,7 +174,8 @@ def browser_model(path: str | Path, root: Path) -> Path:
         return target
     lite = contract_model(model, args)
     with staged_folder(target) as staging:
-        convert(model, staging / ONNX_FILE)
+        outputs = browser_outputs(lite)
+        convert(model, staging / ONNX_FILE, outputs)
         worst = check(lite, staging / ONNX_FILE)
         shutil.copy(args, staging / ARGS_FILE)
         chars = model.parent / CHARACTER_MAP_FILE
@@ -158,5 +185,6 @@ def browser_model(path: str | Path, root: Path) -> Path:
             from fingerspell.vocab import write_character_map
             write_character_map(staging / chars.name)
         (staging / "check.json").write_text(json.dumps({"source": str(model), "max_abs_difference": worst,
-                                                        "columns": len(lite.columns)}))
+                                                        "columns": len(lite.columns),
+                                                        "step_probabilities": outputs is not None}))
     return target

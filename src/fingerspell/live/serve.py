@@ -16,6 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from fingerspell.decoders.lm import BUNDLED_LM
 from fingerspell.export.artifact import ARGS_FILE, CHARACTER_MAP_FILE, ONNX_FILE
 from fingerspell.export.onnx import ContractError, browser_model, model_files
 from fingerspell.live.assets import missing_packages
@@ -88,6 +89,8 @@ def make_handler(model: ModelSource, root: Path):
                 if not status["ok"] or name not in MODEL_FILES:
                     return self.send_error(HTTPStatus.NOT_FOUND, status.get("reason", "no such model file"))
                 return self._file(Path(status["folder"]) / name)
+            if path == "/lm/chars.fslm":  # the beam search's language model (web/reading.js)
+                return self._file(BUNDLED_LM)
             if path.startswith("/vendor/"):
                 return self._file(vendor / path.removeprefix("/vendor/"), inside=vendor)
             if path in ("/", "/index.html"):

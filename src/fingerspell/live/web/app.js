@@ -42,7 +42,7 @@ const $ = (id) => document.getElementById(id);
 
 function say(kind, text) {
   if (text) state.messages[kind] = text; else delete state.messages[kind];
-  const shown = ["assets", "model", "camera", "hand"].map((k) => state.messages[k]).filter(Boolean);
+  const shown = ["assets", "model", "reading", "camera", "hand"].map((k) => state.messages[k]).filter(Boolean);
   $("message").textContent = shown.length ? shown.join(" ") : "Reading. Spell away.";
   $("message").className = shown.length ? "" : "ok";
 }
@@ -106,27 +106,25 @@ async function modelReadsFace() {
   }
 }
 
-// frames (arrays of 543 * 3) -> {text, outputs: [k][59]} with the model's greedy reading
+// frames (arrays of 543 * 3) -> {text, greedyText, decoder, outputs: [k][59]}: text as reading.js decodes it
 async function read(frames) {
   const model = state.model;
-  if (!model || frames.length === 0) return { text: "", outputs: [] };
+  if (!model || frames.length === 0) return { text: "", greedyText: "", decoder: "none", outputs: [] };
   const width = model.columns.length;
   const data = new Float32Array(frames.length * width);
   frames.forEach((frame, t) => model.columns.forEach((c, j) => { data[t * width + j] = frame[c]; }));
   const feeds = { [model.session.inputNames[0]]: new ort.Tensor("float32", data, [frames.length, width]) };
   const started = performance.now();
-  const result = (await model.session.run(feeds))[model.session.outputNames[0]];
+  const results = await model.session.run(feeds);
   timing("model", performance.now() - started);
   state.modelRuns += 1;
-  const rows = result.dims[0], size = result.dims[1], values = result.data;
-  let text = "";
+  const decoding = performance.now();
+  const read = pageReading.text(results, model.session, model.alphabet);
+  timing("decode", performance.now() - decoding);
+  const result = results[model.session.outputNames[0]], rows = result.dims[0], size = result.dims[1];
   const outputs = [];
-  for (let r = 0; r < rows; r++) {
-    const row = Array.from(values.subarray(r * size, (r + 1) * size));
-    outputs.push(row);
-    text += model.alphabet[row.indexOf(Math.max(...row))] ?? "";
-  }
-  return { text, outputs };
+  for (let r = 0; r < rows; r++) outputs.push(Array.from(result.data.subarray(r * size, (r + 1) * size)));
+  return { ...read, outputs };
 }
 
 // ---------------------------------------------------------------- landmarks
@@ -312,7 +310,8 @@ function appendFilled(filled, last, lastPosition, frame, position) {
   filled.push(frame);
 }
 
-state.read = read;  // frames (543 * 3 arrays) -> {text, outputs}: the page's own reading, for checks
+state.read = read;  // frames (543 * 3 arrays) -> {text, greedyText, outputs}: the page's own reading, for checks
+state.reading = pageReading.reading;  // the decoder, its language model and the user's words
 state.Detector = Detector;  // one MediaPipe worker, as the page runs them, for checks
 state.fillMissed = fillMissed;
 
@@ -453,12 +452,17 @@ async function main() {
   let detectors;
   try {
     const face = FORCE_FACE || await modelReadsFace();
-    [detectors] = await Promise.all([makeDetectors(face), loadModel()]);
+    [detectors] = await Promise.all([makeDetectors(face), loadModel(), pageReading.load()]);
+    say("reading", pageReading.message());
     useFace(detectors, FORCE_FACE || (state.model ? state.model.readsFace : face));  // if it changed meanwhile
     state.timings = {};  // the warm-up calls are not the camera's
   } catch (error) {
     return say("assets", `MediaPipe did not start (${error.message}): run \`fingerspell setup-web\`.`);
   }
+  $("words").addEventListener("change", async (event) => {  // the user's own words, one per line
+    const file = event.target.files[0];
+    if (file) say("reading", pageReading.setWords(await file.text(), file.name));
+  });
   const watchModel = async () => { await loadModel(); setTimeout(watchModel, RETRY_MS); };
   setTimeout(watchModel, RETRY_MS);  // a model fixed or replaced on disk is picked up
   state.ready = true;
