@@ -12,8 +12,9 @@ exported `outputs`), then decodes them every way. Greedy is the exported `output
   drawn from all four signers, so these are hands it has seen in other words, not held out.
 - `+words`: the user's list. Synthetic: every piece of the test phrases (as a person who lists the names
   and places they spell); real letters: the 40 words. Each with `--distractors` other English words.
-- decode time: milliseconds per 150-frame sequence, the probabilities given (median), and the model's run
-  for `outputs` and for the probabilities.
+- decode time: milliseconds per 150-frame sequence, the probabilities given (median), in Python and in
+  the page's decoder.js in headless Chromium (where chromium is installed), and the model's run for
+  `outputs` and for the probabilities.
 
     python bench/decoding.py [--synthetic out/decoding-synth] [--repeats 3] [--beam-width 8] [--lm-weight W]
 
@@ -97,7 +98,41 @@ def timing(model, decoders: dict, sequences, count: int = 40) -> dict:
     for name, decoder in decoders.items():
         times[f"{name}_decode_ms"] = _median_ms(decoder.decode, probabilities)
     times["steps_per_150_frames"] = int(probabilities[0].shape[0])
-    return times
+    words = decoders["beam_lm_words"].words
+    return {**times, **page_timing(probabilities, sorted(words.words) if words else ["none"])}
+
+
+def page_timing(probabilities: list[np.ndarray], words: list[str]) -> dict:
+    """ms per 150-frame sequence of web/decoder.js in headless Chromium (as the page runs it), on the same
+    probabilities; {} where there is no chromium."""
+    import base64
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.browser import QUIET_CHROMIUM, chromium_path
+    from fingerspell.decoders.lm import BUNDLED_LM
+    from fingerspell.live.serve import PAGE
+    if chromium_path() is None:
+        return {}
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=QUIET_CHROMIUM)
+        page = browser.new_page()
+        page.add_script_tag(content=(PAGE / "decoder.js").read_text(encoding="utf-8"))
+        times = page.evaluate("""([lm, rows, words]) => {
+            const D = fingerspellDecoder;
+            const model = D.parseLM(Uint8Array.from(atob(lm), (c) => c.charCodeAt(0)).buffer);
+            const listed = D.parseWords(words.join('\n'));
+            const median = (f) => {
+                const spent = rows.map((r) => { const a = new Float32Array(r), t = performance.now();
+                                                f(a, r.length / 60); return performance.now() - t; });
+                return spent.sort((a, b) => a - b)[spent.length >> 1];
+            };
+            return {page_greedy_decode_ms: median((a, n) => D.greedy(a, n)),
+                    page_beam_lm_decode_ms: median((a, n) => D.beamSearch(a, n, {}, model)),
+                    page_beam_lm_words_decode_ms: median((a, n) => D.beamSearch(a, n, {}, model, listed))};
+        }""", [base64.b64encode(BUNDLED_LM.read_bytes()).decode(), [p.ravel().tolist() for p in probabilities],
+               words])
+        browser.close()
+    return {k: round(v, 2) for k, v in times.items()}
 
 
 def _median_ms(call, items) -> float:

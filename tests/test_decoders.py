@@ -216,3 +216,17 @@ def test_predict_and_evaluate_take_the_decoder_options(new_phrases, tmp_path, ca
         assert result["sequences"] == 6 and 0 < result["score"] <= 1
     assert main(["predict", str(source), "--decoder", "greedy", "--words", str(words)]) == 2
     assert "decoder 'beam'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_model_without_steps_reads_greedy_by_default_and_refuses_the_beam(tiny_store, tiny_dataset,
+                                                                           tmp_path_factory, capsys):
+    from conftest import export_tiny
+    from fingerspell.inference import load_model
+    export = export_tiny("seq2seq", tiny_store, tmp_path_factory)[2]
+    assert not load_model(export).reads_steps and load_model().reads_steps
+    source = str(next((tiny_dataset / "train_landmarks").glob("*.parquet")))
+    assert main(["predict", source, "--model", str(export), "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 60
+    assert main(["predict", source, "--model", str(export), "--decoder", "beam"]) == 2
+    assert "use --decoder greedy" in capsys.readouterr().err

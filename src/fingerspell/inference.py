@@ -127,6 +127,8 @@ class LiteModel:
             raise ValueError(f"{model_file}: no {SIGNATURE!r} signature (found {list(signatures)})")
         self.runner = self.interpreter.get_signature_runner(SIGNATURE)
         self.decoding = Decoding(decoding)
+        # a CTC export holds (steps, 59 + blank) probabilities; a seq2seq export has 62-wide logits instead
+        self.reads_steps = any(_is_steps_shape(d) for d in self.interpreter.get_tensor_details())
 
     def read(self, frames, decoder: "DecodingOptions | str | None" = None) -> Reading:
         """Text, per-character confidence and frame count for one sequence: (frames, 543, 3) landmarks or
@@ -167,8 +169,7 @@ class LiteModel:
         interpreter, runner = self._inspector
         rows = runner(**{INPUT: columns})[OUTPUT]
         for detail in interpreter.get_tensor_details():
-            shape = detail["shape_signature"] if len(detail["shape_signature"]) else detail["shape"]
-            if len(shape) != 2 or shape[-1] != NUM_CHARACTERS + 1 or detail["dtype"] != np.float32:
+            if not _is_steps_shape(detail):
                 continue
             try:
                 probabilities = interpreter.get_tensor(detail["index"])
@@ -182,6 +183,12 @@ class LiteModel:
                 self.steps_tensor = detail["name"]
                 return np.array(probabilities, np.float32)
         return None
+
+
+def _is_steps_shape(detail: dict) -> bool:
+    """Whether a tensor of the file could be the per-step probabilities: float32 (steps, 59 + blank)."""
+    shape = detail["shape_signature"] if len(detail["shape_signature"]) else detail["shape"]
+    return len(shape) == 2 and shape[-1] == NUM_CHARACTERS + 1 and detail["dtype"] == np.float32
 
 
 def greedy_steps(probabilities: np.ndarray) -> np.ndarray:
@@ -204,6 +211,7 @@ class RunModel:
         self.module = ExportModule(model, config)
         self.columns = self.module.columns
         self.decoding = Decoding(decoding)
+        self.reads_steps = self.module.kind.reads_steps
         signature = [tf.TensorSpec([None, len(self.columns)], tf.float32)]
         # compiled once for any length (eager, the seq2seq decoder loop ran op by op, seconds per sequence)
         self._step_tokens = tf.function(self.module.step_tokens, input_signature=signature)

@@ -31,15 +31,21 @@ def add_to(sub) -> None:
 
 
 def run(args) -> int:
-    from fingerspell.inference import load_model
+    from fingerspell.inference import Decoding, load_model
     from fingerspell.io.writers import write_readings
     from fingerspell.reader import read_inputs
     inputs, model_path = list(args.inputs), args.model
     if model_path is None and len(inputs) > 1 and _looks_like_model(inputs[0]):  # the older MODEL INPUT... form
         model_path = inputs.pop(0)
         print(f"fingerspell predict: reading {model_path} as the model (write --model {model_path})", file=sys.stderr)
+    model = load_model(model_path, threads=args.threads)
     try:  # a bad language model or words file stops here, before anything is read greedily
-        model = load_model(model_path, threads=args.threads, decoder=decoding_options(args, DEFAULT_DECODER))
+        # the beam search by default where the model has per-step probabilities (CTC); greedy where not
+        options = decoding_options(args, DEFAULT_DECODER if model.reads_steps else "greedy")
+        if options.decoder == "beam" and not model.reads_steps:
+            raise ValueError(f"{model_path}: the beam search reads a CTC model's per-step probabilities, which "
+                             "this model has not; use --decoder greedy")
+        model.decoding = Decoding(options)
     except ValueError as error:
         print(f"fingerspell predict: error: {error}", file=sys.stderr)
         return 2
