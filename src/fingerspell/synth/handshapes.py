@@ -6,9 +6,13 @@ canonical frame (a right hand as an unmirrored camera sees it, wrist at the orig
 length 1). A synthetic signer's letter is a blend of the sources' exemplars with the signer's own weights,
 plus the signer's bone lengths and a per-letter "accent", so signers differ the way real people do.
 
+Digits and hand proportions come from a second bank (assets/digit_hands.npz, tools/make_digit_assets.py):
+photos of the ASL number handshapes 0-9 by 218 people. A synthetic signer's digits blend a few of those
+people's shapes, and its bones take one real person's lengths, so new signers' hands fall inside the range
+of many real people, not of four. The people held out for the real-digit test are never drawn.
+
 Nothing here is invented to make characters easier to tell apart:
-- digits are ASL number handshapes, so 0/o, 2/v, 6/w and 9/f look alike, as they do for real signers;
-  3, 4, 5, 7 and 8 are assembled finger by finger from real letters (thumb out from L, spread fingers from W);
+- digits are real ASL number handshapes, so 0/o, 2/v, 6/w and 9/f look alike, as they do for real signers;
 - a space is no sign: the hand pauses and relaxes while it drifts on (see synthetic.py);
 - punctuation is traced in the air with the index hand ('-' a stroke, '/' a slash, '.' a poke, '@' a circle).
 """
@@ -27,12 +31,9 @@ from fingerspell.vocab import CHARACTERS
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 BANK_FILE = "assets/handshapes.npz"
 
-# A digit: (base letter, {finger: donor letter}); finger 0 is the thumb.
-_DIGITS = {
-    "0": ("o", {}), "1": ("s", {1: "d"}), "2": ("v", {}), "3": ("v", {0: "l"}), "4": ("w", {0: "b", 4: "b"}),
-    "5": ("w", {0: "y", 4: "b"}), "6": ("w", {}), "7": ("w", {0: "o", 3: "o", 4: "b"}),
-    "8": ("w", {0: "o", 2: "o", 3: "w", 4: "b"}), "9": ("f", {}),
-}
+DIGIT_BANK_FILE = "assets/digit_hands.npz"
+DIGITS = "0123456789"
+DIGIT_PEOPLE_PER_SIGNER = 3  # whose number shapes one synthetic signer blends
 _TRACED = {"-": "hline", "_": "lowline", "/": "diag", ".": "poke", ",": "hook", ":": "double-poke",
            ";": "hook", "!": "drop", "?": "hook", "#": "cross", "+": "cross", "@": "circle", "&": "circle",
            "%": "diag", "(": "arc-left", ")": "arc-right", "[": "vline", "~": "wave", "=": "hline", "*": "cross",
@@ -47,7 +48,7 @@ class Sign:
 
 SIGNS: dict[str, Sign] = {
     c: Sign(c, "j" if c == "j" else "z" if c == "z" else "none") if c in LETTERS
-    else Sign(c) if c in _DIGITS else Sign("rest", "space") if c == " " else Sign("1", _TRACED.get(c, "poke"))
+    else Sign(c) if c in DIGITS else Sign("rest", "space") if c == " " else Sign("1", _TRACED.get(c, "poke"))
     for c in CHARACTERS}
 
 
@@ -64,6 +65,48 @@ def shape_bank() -> dict[str, dict[str, np.ndarray]]:
                 shapes = data[key].astype(np.float64)
                 bank[source] = {c: shapes[letters == i] for i, c in enumerate(LETTERS) if (letters == i).any()}
     return bank
+
+
+@dataclass(frozen=True)
+class DigitBank:
+    """Real number handshapes of many people: shapes (n, 21, 3) canonical, digits (n,), people (n,), and
+    bones (people, 20): each person's median bone lengths in palm units."""
+    shapes: np.ndarray
+    digits: np.ndarray
+    people: np.ndarray
+    bones: np.ndarray
+    person_ids: np.ndarray
+
+
+@lru_cache(maxsize=2)
+def digit_bank(held_out: bool = False) -> DigitBank:
+    """The generator's people (default), or those kept out of it for the real-digit test."""
+    with resources.files("fingerspell").joinpath(DIGIT_BANK_FILE).open("rb") as handle:
+        data = np.load(handle, allow_pickle=False)
+        keep = data["held_out"] == held_out
+        shapes, digits, people = data["shapes"][keep].astype(np.float64), data["digits"][keep], data["people"][keep]
+    person_ids = np.unique(people)
+    lengths = bone_lengths(shapes)
+    bones = np.stack([np.median(lengths[people == p], axis=0) for p in person_ids])
+    return DigitBank(shapes, digits, people, bones, person_ids)
+
+
+def bone_lengths(hands: np.ndarray) -> np.ndarray:
+    """(..., 21, 3) -> (..., 20): the length of each bone, finger by finger from the wrist."""
+    pairs = [(a, b) for chain in FINGER_CHAINS for a, b in zip(chain[:-1], chain[1:])]
+    return np.stack([np.linalg.norm(hands[..., b, :] - hands[..., a, :], axis=-1) for a, b in pairs], axis=-1)
+
+
+def with_bone_lengths(shape: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A (21, 3) hand rebuilt from the wrist out with each bone's direction kept and its length set."""
+    out = shape.copy()
+    bone = 0
+    for chain in FINGER_CHAINS:
+        for parent, child in zip(chain[:-1], chain[1:]):
+            direction = shape[child] - shape[parent]
+            out[child] = out[parent] + lengths[bone] * direction / max(np.linalg.norm(direction), 1e-9)
+            bone += 1
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -128,9 +171,19 @@ class SignerHands:
             raise ValueError(f"unknown handshape sources {missing}; the bank has {sorted(bank)}")
         self.bank = {s: bank[s] for s in self.sources}
         self.mix = rng.dirichlet(np.full(len(self.sources), 0.6))
-        self.finger_scale = 1.0 + rng.normal(0.0, 0.06, 5)
-        self.accent = {c: rng.normal(0.0, 0.05, (21, 3)) for c in LETTERS}
+        self.finger_scale = 1.0 + rng.normal(0.0, 0.03, 5)
+        self.accent = {c: rng.normal(0.0, 0.05, (21, 3)) for c in LETTERS + DIGITS}
         self.letter_mix = {c: rng.dirichlet(self.mix * 8.0 + 0.05) for c in LETTERS}
+        digits = digit_bank()
+        # one real person's proportions (each bone against the photos' people's median: the photos' MediaPipe
+        # and the letter signers' measure bones a little differently, so only the ratios travel), and a few
+        # people's number shapes
+        self.bone_scale = digits.bones[rng.integers(len(digits.person_ids))] / np.median(digits.bones, axis=0)
+        self.digit_people = rng.choice(digits.person_ids, DIGIT_PEOPLE_PER_SIGNER, replace=False)
+        self.digit_mix = rng.dirichlet(np.full(DIGIT_PEOPLE_PER_SIGNER, 0.8))
+        # the photos' people held their phones their own way: a signer's digits face as its letters do, so
+        # the hand's angle says nothing about digit or letter (real signers hold both alike)
+        self.palm_frame = self.letter("b", rng)
 
     def letter(self, letter: str, rng: np.random.Generator) -> np.ndarray:
         """One real-based occurrence of a letter `(21, 3)` in hand units."""
@@ -146,8 +199,31 @@ class SignerHands:
                 blend += weight * align(pick, reference)
                 total += weight
         blend /= total
-        shape = scale_bones(blend, self.finger_scale) + self.accent[letter]
+        return self.personal(blend, letter, rng)
+
+    def personal(self, shape: np.ndarray, name: str, rng: np.random.Generator) -> np.ndarray:
+        """A shape given this signer's bones, its accent for `name`, and this occurrence's jitter."""
+        shape = with_bone_lengths(shape, bone_lengths(shape) * self.bone_scale)
+        shape = scale_bones(shape, self.finger_scale) + self.accent[name]
         return shape + rng.normal(0.0, 0.02, (21, 3))
+
+    def digit(self, digit: str, rng: np.random.Generator) -> np.ndarray:
+        """One occurrence of a number handshape: a blend of this signer's real digit people's shapes."""
+        bank = digit_bank()
+        weights = rng.dirichlet(self.digit_mix * 20.0 + 0.02)
+        total, blend, reference = 0.0, np.zeros((21, 3)), None
+        for weight, person in zip(weights, self.digit_people):
+            options = bank.shapes[(bank.people == person) & (bank.digits == int(digit))]
+            if len(options) == 0:  # this person's photo of the digit had no hand found
+                continue
+            pick = options[rng.integers(len(options))]
+            reference = pick if reference is None else reference
+            blend += weight * align(pick, reference)
+            total += weight
+        if reference is None:  # none of the signer's people: any generator person's
+            options = bank.shapes[bank.digits == int(digit)]
+            blend, total = options[rng.integers(len(options))].copy(), 1.0
+        return self.personal(align(blend / total, self.palm_frame), digit, rng)
 
     def shape(self, name: str, rng: np.random.Generator) -> np.ndarray:
         """A letter, a digit's number handshape, "1" (the tracing hand) or "rest" (a relaxed open hand)."""
@@ -155,13 +231,7 @@ class SignerHands:
             return self.letter(name, rng)
         if name == "rest":
             return 0.5 * self.letter("b", rng) + 0.5 * self.letter("c", rng)
-        base, donors = _DIGITS[name]
-        shape = self.letter(base, rng)
-        for finger, donor in donors.items():
-            other = align(self.letter(donor, rng), shape)
-            chain = list(FINGER_CHAINS[finger][1:])
-            shape[chain] = other[chain]
-        return shape
+        return self.digit(name, rng)
 
 
 def _envelope(p):

@@ -5,7 +5,7 @@ Each source is one person's MediaPipe hand landmarks per letter A-Z (see ../shar
 | signer | file | what it holds |
 |---|---|---|
 | borisgraudt | real_letters/borisgraudt_letters.npz | ~400 consecutive webcam frames per letter (MIT) |
-| siruyy | real_letters/siruyy_letters.npz | ~195 captures per letter at varied angles (MIT) |
+| siruyy | real_letters/siruyy_letters.npz | ~195 independent captures per letter at varied angles (MIT) |
 | spoken_to_signed | real_letters/spoken_to_signed_ase/*.pose | one Holistic clip per letter, J and Z moving (MIT) |
 | openasl | real_letters/openasl_photos/*.png | one photo per letter; landmarks from `fingerspell extract` (MIT) |
 
@@ -27,6 +27,8 @@ from fingerspell.layout import HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SIGNERS = ("borisgraudt", "siruyy", "spoken_to_signed", "openasl")
 _NPZ_FILES = {"borisgraudt": "real_letters/borisgraudt_letters.npz", "siruyy": "real_letters/siruyy_letters.npz"}
+# rows that are separate captures, not frames of a video: each is a clip of its own
+_INDEPENDENT_CAPTURES = {"siruyy"}
 POSE_FOLDER = "real_letters/spoken_to_signed_ase"
 PHOTO_FOLDER = "real_letters/openasl_photos"
 
@@ -46,8 +48,9 @@ class RealLetters:
         return [self.hands[rows & (self.clips == c)] for c in np.unique(self.clips[rows])]
 
 
-def read_npz_letters(path: str | Path, signer: str) -> RealLetters:
-    """An npz with `landmarks` (N, 21, 3) and `letter` (N,); optional `frame` orders each letter's run."""
+def read_npz_letters(path: str | Path, signer: str, independent: bool = False) -> RealLetters:
+    """An npz with `landmarks` (N, 21, 3) and `letter` (N,); optional `frame` orders each letter's run.
+    `independent`: every row is a capture of its own (its own clip), not a frame of one recording."""
     path = Path(path)
     if not path.is_file():
         raise DataError("missing (see ../shared/data/README.md for the real signers' files)", path)
@@ -62,7 +65,8 @@ def read_npz_letters(path: str | Path, signer: str) -> RealLetters:
     if letters.shape != (len(hands),):
         raise DataError(f"`letter` has shape {letters.shape}; expected ({len(hands)},)", path)
     order = np.lexsort((frame, letters))
-    clips = np.searchsorted(np.array(sorted(set(letters.tolist()))), letters[order])
+    clips = (np.arange(len(order)) if independent
+             else np.searchsorted(np.array(sorted(set(letters.tolist()))), letters[order]))
     return RealLetters(signer, hands[order], letters[order], clips)
 
 
@@ -131,7 +135,7 @@ def read_signer(name: str, data_root: str | Path, extracted: str | Path | None =
     `fingerspell extract` output of its photos."""
     root = Path(data_root)
     if name in _NPZ_FILES:
-        return read_npz_letters(root / _NPZ_FILES[name], name)
+        return read_npz_letters(root / _NPZ_FILES[name], name, independent=name in _INDEPENDENT_CAPTURES)
     if name == "spoken_to_signed":
         return read_pose_letters(root / POSE_FOLDER, name)
     if name == "openasl":
@@ -147,32 +151,68 @@ WORDS = ("alligator", "monkey", "jazz", "quiz", "yellow", "kitchen", "winter", "
          "tiger", "pencil", "rocket", "wizard", "falcon", "ginger", "velvet", "jacket", "vortex", "quick",
          "boxer", "hybrid", "crumb", "flight", "squid", "knight", "plaza", "dizzy", "mystic", "jewel")
 TRANSITION_FRAMES = 3
+# frame-to-frame landmark noise of a hand held still, in image units, for a letter held from one capture
+# (a photo or a single row): MediaPipe never returns the same landmarks twice
+HOLD_JITTER = 0.0015
+DOUBLED_LETTER_MOVES = ("slide", "bounce")  # how signers show a doubled letter: a slide sideways, or a bounce
 
 
 def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored: bool) -> np.ndarray:
     """A word spelled with one real signer's letters: float32 `(frames, 543, 3)`, NaN where unseen.
 
-    Per letter, 6 to 12 consecutive real frames of one of its clips (a single photo is held that long),
-    placed around one spot so that separate captures do not jump across the image; consecutive letters
-    are joined by TRANSITION_FRAMES frames blending the last frame of one into the first of the next.
-    Only the hand is there, as MediaPipe Hands gives it; a mirrored source counts as a left hand."""
-    pieces = []
+    Per letter, 6 to 12 consecutive real frames of one of its clips (a single capture is held that long,
+    with MediaPipe-like jitter), placed around one spot so that separate captures do not jump across the
+    image; consecutive letters are joined by TRANSITION_FRAMES frames blending the last frame of one into
+    the first of the next. A doubled letter is shown as signers show it: the second one slides sideways
+    or the hand bounces between the two. Only the hand is there, as MediaPipe Hands gives it; a mirrored
+    source counts as a left hand."""
+    pieces, previous = [], None
     for letter in word:
-        clips = real.of(letter)
-        if not clips:
-            raise DataError(f"{real.signer} has no clip of {letter!r}")
-        clip = clips[rng.integers(len(clips))].astype(np.float64)
-        length = int(rng.integers(6, 13))
-        start = int(rng.integers(max(1, len(clip) - length + 1)))
-        frames = clip[start:start + length]
-        frames = frames[np.minimum(np.arange(length), len(frames) - 1)]
-        frames[..., :2] += np.array([0.5, 0.6]) - clip[:, 0, :2].mean(axis=0)
+        frames = _held_letter(real, letter, rng)
         if pieces:
-            weights = (np.arange(1, TRANSITION_FRAMES + 1) / (TRANSITION_FRAMES + 1))[:, None, None, None]
-            pieces.append((1 - weights[:, 0]) * pieces[-1][-1] + weights[:, 0] * frames[0])
+            weights = (np.arange(1, TRANSITION_FRAMES + 1) / (TRANSITION_FRAMES + 1))[:, None, None]
+            transition = (1 - weights) * pieces[-1][-1] + weights * frames[0]
+            if letter == previous:
+                transition, frames = _doubled(transition, frames, pieces[-1][-1], rng, mirrored)
+            pieces.append(transition)
         pieces.append(frames)
+        previous = letter
     hands = np.concatenate(pieces)
     out = np.full((len(hands), NUM_LANDMARKS, 3), np.nan, np.float32)
     part = "left_hand" if mirrored else "right_hand"
     out[:, PART_OFFSET[part]:PART_OFFSET[part] + HAND_SIZE] = hands
     return out
+
+
+def _held_letter(real: RealLetters, letter: str, rng: np.random.Generator) -> np.ndarray:
+    """6 to 12 frames of one clip of `letter`, centred on the signing spot."""
+    clips = real.of(letter)
+    if not clips:
+        raise DataError(f"{real.signer} has no clip of {letter!r}")
+    clip = clips[rng.integers(len(clips))].astype(np.float64)
+    length = int(rng.integers(6, 13))
+    start = int(rng.integers(max(1, len(clip) - length + 1)))
+    frames = clip[start:start + length]
+    repeated = np.arange(length) >= len(frames)
+    frames = frames[np.minimum(np.arange(length), len(frames) - 1)]
+    frames[repeated] += rng.normal(0.0, HOLD_JITTER, frames[repeated].shape)
+    frames[..., :2] += np.array([0.5, 0.6]) - clip[:, 0, :2].mean(axis=0)
+    return frames
+
+
+def _doubled(transition: np.ndarray, frames: np.ndarray, last: np.ndarray, rng: np.random.Generator,
+             mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The second of a doubled letter: slid sideways (towards the little-finger side, about half a hand)
+    or reached by a small bounce (the hand dips and comes back)."""
+    unit = np.linalg.norm(last[9, :2] - last[0, :2])  # wrist to middle knuckle: the hand's size in the image
+    steps = (np.arange(1, len(transition) + 1) / (len(transition) + 1))[:, None]
+    if DOUBLED_LETTER_MOVES[rng.integers(len(DOUBLED_LETTER_MOVES))] == "slide":
+        shift = np.array([(1.0 if mirrored else -1.0) * rng.uniform(0.4, 0.7) * unit, 0.0])
+        transition = transition.copy()
+        transition[..., :2] += steps[:, None] * shift
+        frames = frames.copy()
+        frames[..., :2] += shift
+    else:
+        transition = transition.copy()
+        transition[..., 1] += (rng.uniform(0.2, 0.4) * unit * np.sin(np.pi * steps))[:, :1]
+    return transition, frames
