@@ -75,7 +75,7 @@ def test_a_killed_worker_is_a_clear_error_not_a_hang(tiny_store):
     batches = _batches(tiny_store, 2)
     try:
         dataset = batches.dataset(0)  # the workers start here
-        for process in batches._batch_workers.processes:
+        for process in batches.batch_workers.processes:
             os.kill(process.pid, signal.SIGKILL)
             process.join()
         with pytest.raises(Exception, match="input worker . stopped .exit code -9.*position 0 of epoch 0"):
@@ -97,16 +97,16 @@ def test_batches_still_held_keep_their_memory_and_the_rest_is_made_in_process(ti
     with_workers, alone = _batches(tiny_store, 2, batch_size=2), _batches(tiny_store, 0, batch_size=2)
     try:
         kept = [batch for epoch in (0, 1) for batch in with_workers.dataset(epoch)]  # tensors, held
-        slots = len(with_workers._batch_workers.free) + len(with_workers._batch_workers.lent)
+        slots = len(with_workers.batch_workers.free) + len(with_workers.batch_workers.lent)
         assert len(kept) > slots  # so some were made in the training process
         reference = [batch for epoch in (0, 1) for batch in alone.dataset(epoch)]
         assert len(kept) == len(reference)
         for a, b in zip(kept, reference):
             np.testing.assert_array_equal(a["landmarks"].numpy(), b["landmarks"].numpy())
             np.testing.assert_array_equal(a["position"].numpy(), b["position"].numpy())
-        assert with_workers._batch_workers.lent
+        assert with_workers.batch_workers.lent
         del kept, a, b
-        with_workers._batch_workers.reclaim()
-        assert not with_workers._batch_workers.lent  # let go of: every slot is free again
+        with_workers.batch_workers.reclaim()
+        assert not with_workers.batch_workers.lent  # let go of: every slot is free again
     finally:
         with_workers.close()

@@ -1,7 +1,6 @@
 """The model bundled in the package: present, described, reading new synthetic signers, used by default."""
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd

@@ -22,7 +22,7 @@ def test_settings_of_the_wrong_type_are_refused(setting, message):
 
 
 def test_recipe_and_runtime_are_apart_and_presets_set_both():
-    from fingerspell.training.config import RECIPE_KEYS, RUNTIME_KEYS, Recipe, RunConfig, Runtime
+    from fingerspell.training.config import RECIPE_KEYS, RUNTIME_KEYS, RunConfig, Runtime
     assert not set(RECIPE_KEYS) & set(RUNTIME_KEYS)
     assert {"jit", "jit_features", "features_in_step", "input_workers", "mixed_precision", "strategy",
             "logical_cpus", "deterministic", "epochs", "eval_every"} <= set(RUNTIME_KEYS)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import export_tiny, shared
+from conftest import shared
 from fingerspell.cli import main
 from fingerspell.video.extract import extract, video_python
 from fingerspell.layout import PART_OFFSET

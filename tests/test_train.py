@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,7 +75,7 @@ def test_same_seed_same_weights(tiny_store, two_epochs, tmp_path):
 
 def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, two_epochs, tmp_path, monkeypatch):
     settings = RESUMED
-    real_step, calls = Trainer._compile_steps, {"n": 0}
+    real_step, calls = Trainer.compile_steps, {"n": 0}
 
     def killed_at_step_five(self):
         real_step(self)
@@ -88,10 +87,10 @@ def test_resume_continues_at_the_same_step_with_the_same_state(tiny_store, two_e
                 raise KeyboardInterrupt("killed")
             return step(batch)
         self.train_step = dying
-    monkeypatch.setattr(Trainer, "_compile_steps", killed_at_step_five)
+    monkeypatch.setattr(Trainer, "compile_steps", killed_at_step_five)
     with pytest.raises(KeyboardInterrupt):
         train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
-    monkeypatch.setattr(Trainer, "_compile_steps", real_step)
+    monkeypatch.setattr(Trainer, "compile_steps", real_step)
     assert checkpoint.read_meta(tmp_path / "cut", "last")["state"]["step"] == 3
     with pytest.raises(FileExistsError):
         train(tiny_store, tmp_path / "cut", epochs=2, progress=False, settings=settings)
@@ -206,9 +205,9 @@ def test_a_checkpoint_holds_every_weight_optimizer_variable_and_dropout_state(ti
     trainer.fit(progress=False)
     meta, weights, optimizer, rng = checkpoint.load(tmp_path / "run", "last")
     assert len(weights) == len(trainer.model.weights) and len(optimizer) == len(trainer.optimizer.variables)
-    assert len(rng) == len(trainer._seed_states()) > 0
+    assert len(rng) == len(trainer.seed_states()) > 0
     for saved, variable in zip(weights + optimizer + rng, trainer.model.weights + trainer.optimizer.variables
-                               + trainer._seed_states()):
+                               + trainer.seed_states()):
         np.testing.assert_array_equal(saved, variable.numpy())
     prefix = tf.train.latest_checkpoint(str(tmp_path / "run" / "last"))
     assert prefix.endswith("ckpt-2") and sorted(p.name for p in (tmp_path / "run" / "last").iterdir()) == [

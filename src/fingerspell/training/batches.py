@@ -58,7 +58,7 @@ class Batches:
         self.stride = self.kind.time_stride(config)
         self.label_pad = self.kind.label_pad  # what pads a batch's labels
         self._compiled_features = None  # batch_features XLA-compiled (jit_features), made on first use
-        self._batch_workers = None  # batch_workers.BatchWorkers, False for none, once the first dataset asks
+        self.batch_workers = None  # batch_workers.BatchWorkers, False for none, once the first dataset asks
         self._plan = None  # (epoch, order, resample factors) of the epoch last asked for
 
     def resample_factors(self, epoch: int) -> np.ndarray:
@@ -192,21 +192,21 @@ class Batches:
         """Training's input worker processes (`input_workers`), started on first use; None: none."""
         if not self.training:
             return None
-        if self._batch_workers is None:
+        if self.batch_workers is None:
             from fingerspell.training.batch_workers import BatchWorkers, resolve_workers
             count = resolve_workers(self.config.input_workers)
-            self._batch_workers = BatchWorkers(self, count) if count else False
-        return self._batch_workers or None
+            self.batch_workers = BatchWorkers(self, count) if count else False
+        return self.batch_workers or None
 
     def input_worker_pids(self) -> list[int]:
         """The input worker processes running now (none before the first dataset asks, or without workers)."""
-        return [process.pid for process in self._batch_workers.processes] if self._batch_workers else []
+        return [process.pid for process in self.batch_workers.processes] if self.batch_workers else []
 
     def close(self) -> None:
         """Stop the input workers, if any (they also end with the process)."""
-        if self._batch_workers:
-            self._batch_workers.close()
-        self._batch_workers = None
+        if self.batch_workers:
+            self.batch_workers.close()
+        self.batch_workers = None
 
     def buckets(self) -> tuple[int, int]:
         """What a batch's frames and characters are padded to multiples of: under XLA a few lengths, so that

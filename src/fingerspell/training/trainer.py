@@ -122,7 +122,7 @@ class Trainer:
             optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "embeddings"])
             self.optimizer = keras.optimizers.LossScaleOptimizer(optimizer) if self.mixed else optimizer
             self.optimizer.build(self.model.trainable_variables)
-        self._compile_steps()
+        self.compile_steps()
 
     def _splits(self, store_path) -> tuple[np.ndarray, np.ndarray]:
         """(train, val) sequence indices: the store's splits, with `val_signers` moving val signers into
@@ -150,7 +150,7 @@ class Trainer:
                              "or train on everyone without validation (--set val_signers=0)")
         return train_ids, val_ids
 
-    def _compile_steps(self):
+    def compile_steps(self):
         import tensorflow as tf
         model, config, optimizer = self.model, self.config, self.optimizer
 
@@ -189,7 +189,7 @@ class Trainer:
                 "landmarks": self.store.header["landmarks"], "num_features": self.layout.num_features,
                 "parameters": count_parameters(self.model), "precision": self.precision}
         checkpoint.save(self.run_dir, name, meta, self.model.weights, self.optimizer.variables,
-                        self._seed_states())
+                        self.seed_states())
 
     def restore(self, which: str = "last") -> dict:
         """Weights, optimizer variables and dropout state of a checkpoint put back: the same run goes on."""
@@ -197,7 +197,7 @@ class Trainer:
         path = checkpoint.directory(self.run_dir, which)
         set_checkpoint_weights(self.model, weights, path)
         for part, variables, values in (("optimizer state", self.optimizer.variables, optimizer_state),
-                                         ("dropout state", self._seed_states(), rng_state)):
+                                         ("dropout state", self.seed_states(), rng_state)):
             if [tuple(v.shape) for v in variables] != [np.shape(v) for v in values]:
                 raise ValueError(f"{path}: its {part} ({len(values)} arrays) does not fit this run's "
                                  f"({len(variables)}): a checkpoint of other settings or another fingerspell "
@@ -223,7 +223,7 @@ class Trainer:
             for variable, value in zip(variables, training):
                 variable.assign(value)
 
-    def _seed_states(self) -> list:
+    def seed_states(self) -> list:
         """The random-generator states of the model's dropout layers: model state that is not a weight."""
         weights = {id(w) for w in self.model.weights}
         return [v for v in self.model.variables if id(v) not in weights]
