@@ -27,7 +27,7 @@ from fingerspell.inference import BUNDLED_MODEL
 from fingerspell.metrics import score
 from fingerspell.pipeline import DEMO_SEQUENCES, DEMO_SIGNERS, PipelineSpec, run_pipeline
 from fingerspell.store.store import Store
-from fingerspell.synth.dataset import plan_metadata
+from fingerspell.synth.corpus import plan_metadata
 
 
 def scores_on(models: dict[str, Path], data: Path, split: str, unseen) -> dict:

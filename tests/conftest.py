@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fingerspell.store.store import prepare
-from fingerspell.synth.dataset import synthesize
+from fingerspell.synth.corpus import synthesize
 
 os.environ["FINGERSPELL_DETERMINISTIC"] = "1"  # tests compare reruns bit for bit; users opt in (--deterministic)
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

@@ -11,7 +11,7 @@ from fingerspell.cli import main
 from fingerspell.inference import BUNDLED_MODEL, LiteModel
 from fingerspell.metrics import score
 from fingerspell.vocab import decode
-from fingerspell.synth.dataset import plan_metadata, synthesize
+from fingerspell.synth.corpus import plan_metadata, synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 

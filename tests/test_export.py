@@ -178,7 +178,7 @@ def test_a_dataset_is_scored_on_the_split_its_store_recorded_not_a_default(expor
     assert {row[0] for row in result["rows"]} == test_ids
     with pytest.raises(ValueError, match="not prepared from"):
         other = tmp_path / "other-data"
-        from fingerspell.synth.dataset import synthesize
+        from fingerspell.synth.corpus import synthesize
         synthesize(other, sequences=30, signers=4, seed=99, progress=False)
         evaluate_exported(exported[2], other, split="test", out=tmp_path / "q.csv", split_from=store)
 

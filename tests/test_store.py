@@ -10,7 +10,7 @@ from fingerspell.errors import DataError
 from fingerspell.io.kaggle import WideParquet
 from fingerspell.store.splits import SPLITS, SplitRule, assign_splits, set_aside_seen_phrases
 from fingerspell.store.store import Store, prepare, store_landmarks
-from fingerspell.synth.dataset import synthesize
+from fingerspell.synth.corpus import synthesize
 
 
 @pytest.fixture(scope="module")

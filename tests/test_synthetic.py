@@ -9,7 +9,7 @@ from conftest import shared
 from fingerspell.synth import handshapes
 from fingerspell.layout import PART_OFFSET
 from fingerspell.synth.render import make_signer, render_sequence
-from fingerspell.synth.dataset import STATS_FILE, apart_from, compare_statistics, synthesize
+from fingerspell.synth.corpus import STATS_FILE, apart_from, compare_statistics, synthesize
 
 
 def _digest(root):
@@ -246,7 +246,7 @@ def test_generation_needs_no_shared_data(tmp_path):
             "    if 'shared/data' in str(f): raise FileNotFoundError(f)\n"
             "    return real_open(f, *a, **k)\n"
             "builtins.open = guard\n"
-            "from fingerspell.synth.dataset import synthesize\n"
+            "from fingerspell.synth.corpus import synthesize\n"
             f"synthesize({str(tmp_path / 'd')!r}, sequences=8, signers=2, seed=1, progress=False)\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
     assert (tmp_path / "d" / "train.csv").is_file()

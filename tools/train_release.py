@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from fingerspell.inference import BUNDLED_MODEL  # noqa: E402
 from fingerspell.pipeline import PipelineSpec, run_pipeline  # noqa: E402
 from fingerspell.store.store import Store  # noqa: E402
-from fingerspell.synth.dataset import plan_metadata  # noqa: E402
+from fingerspell.synth.corpus import plan_metadata  # noqa: E402
 from fingerspell.synth.handshapes import shape_bank  # noqa: E402
 
 FILES = ("model.tflite", "inference_args.json", "character_to_prediction_index.json")

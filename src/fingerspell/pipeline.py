@@ -142,7 +142,7 @@ def _synth(spec, folders, progress, result) -> bool:
     data = folders["data"]
     if (data / METADATA_FILES["train"]).is_file():
         return False
-    from fingerspell.synth.dataset import synthesize
+    from fingerspell.synth.corpus import synthesize
     resume = (data / "synth_plan.json").is_file()  # an interrupted synth keeps the files it finished
     if resume and "resumed" in result:
         result["resumed"].append("synth")
@@ -247,7 +247,7 @@ def drop_trained_phrases(csv_path: Path, recipe: dict) -> int:
     """Rewrite a synthetic train.csv without the rows whose phrase the bundled model's recipe generated
     (its metadata is regenerated from the recipe's seed: cheap, no landmarks). Returns how many went."""
     import pandas as pd
-    from fingerspell.synth.dataset import plan_metadata
+    from fingerspell.synth.corpus import plan_metadata
     seen = set(plan_metadata(recipe["sequences"], recipe["signers"], recipe["seed"]).phrase)
     table = pd.read_csv(csv_path, keep_default_na=False, dtype={"phrase": str, "path": str})
     keep = ~table.phrase.isin(seen)

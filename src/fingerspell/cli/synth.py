@@ -31,7 +31,7 @@ def add_to(sub) -> None:
 
 
 def run(args) -> int:
-    from fingerspell.synth.dataset import compare_statistics, synthesize
+    from fingerspell.synth.corpus import compare_statistics, synthesize
     stats = synthesize(args.out_dir, sequences=args.sequences, signers=args.signers, seed=args.seed,
                        supplemental=args.supplemental, sequences_per_file=args.sequences_per_file,
                        workers=args.workers, progress=not args.quiet,
