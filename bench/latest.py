@@ -101,6 +101,12 @@ def _pipeline(m):
 
 
 def _real_letters(m):
+    if "reported_mean" in m:  # the development signer apart from the reported ones; real digits; first letters
+        return _figures([("reported mean (letters)", m["reported_mean"]),
+                         (f"development ({m.get('development')})", m.get("development_score")),
+                         ("real digits", m.get("digits_mean")),
+                         ("first letter right", m.get("reported_first_char_accuracy"))]
+                        + [(name, signer.get("score")) for name, signer in m.get("signers", {}).items()])
     return _figures([("mean real score", m.get("mean_score"))]
                     + [(name, signer.get("score")) for name, signer in m.get("signers", {}).items()])
 
