@@ -120,7 +120,7 @@ def page_timing(probabilities: list[np.ndarray], words: list[str]) -> dict:
         times = page.evaluate("""([lm, rows, words]) => {
             const D = fingerspellDecoder;
             const model = D.parseLM(Uint8Array.from(atob(lm), (c) => c.charCodeAt(0)).buffer);
-            const listed = D.parseWords(words.join('\n'));
+            const listed = D.parseWords(words.join('\\n'));
             const median = (f) => {
                 const spent = rows.map((r) => { const a = new Float32Array(r), t = performance.now();
                                                 f(a, r.length / 60); return performance.now() - t; });

@@ -41,6 +41,16 @@ def test_live_page_reads_with_the_beam_search_and_the_users_words_as_python(quer
                                     page_frames(lite.columns, p).reshape(len(p), -1).tolist()) for p in phrases]
         state = live.state("({decoder: s.reading.decoder, words: s.reading.words && [...s.reading.words.words],"
                            " message: document.querySelector('#message').textContent})")
+        if query.startswith("?words"):  # a words file chosen on the page: a bad one is named with its line
+            bad = tmp_path / "names.txt"
+            bad.write_text("oak\nJosé\n", encoding="utf-8")
+            live.page.set_input_files("#words", str(bad))
+            live.wait("document.querySelector('#message').textContent.includes('names.txt: line 2: characters')")
+            assert sorted(live.state("[...s.reading.words.words]")) == ["creekhouse", "maria"]  # unchanged
+            good = tmp_path / "good.txt"
+            good.write_text("Oak\nLopez\n", encoding="utf-8")
+            live.page.set_input_files("#words", str(good))
+            live.wait("s.reading.words.words.has('lopez') && !s.reading.wordsProblem")
     finally:
         live.close()
     beam = DecodingOptions(decoder="beam", words=str(words))
