@@ -172,7 +172,7 @@ def test_beam_search_is_deterministic_and_keeps_its_width(lm_file):
 @pytest.fixture(scope="module")
 def new_phrases(tmp_path_factory):
     """6 sequences by 2 synthetic signers: something for the bundled model to read."""
-    from fingerspell.synth.dataset import synthesize
+    from fingerspell.synth.corpus import synthesize
     root = tmp_path_factory.mktemp("decoders_data")
     synthesize(root, sequences=6, signers=2, seed=11, progress=False)
     return root
