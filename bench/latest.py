@@ -59,6 +59,13 @@ def _convert(m):
                      ("batch of 64, ms", m.get("store_random_batch64_ms_median"))])
 
 
+def _decoding(m):
+    return _figures([(f"{label}, {decoder}", _get(m, path.format(decoder)))
+                     for label, path in (("synthetic", "synthetic.{}.score"), ("real letters", "real_letters.mean.{}"))
+                     for decoder in ("greedy", "beam_lm", "beam_lm_words")]
+                    + [("beam + LM ms per 150 frames", _get(m, "time.beam_lm_decode_ms"))])
+
+
 def _frame_rate(m):
     return _figures([(label, _get(m, f"{key}.score")) for label, key in (
         ("every frame", "every_frame"), ("1 in 2", "one_frame_in_2"), ("1 in 2 filled", "one_frame_in_2_filled"),
@@ -122,9 +129,10 @@ def _train_step(m):
                      ("before", _get(m, "seconds_per_step.before")), ("x before", m.get("speedup"))])
 
 
-HEADLINES = {"accuracy": _accuracy, "bundled": _bundled, "convert": _convert, "frame_rate": _frame_rate,
-             "holistic_workers": _holistic_workers, "inference": _inference, "live": _live, "pipeline": _pipeline,
-             "real_letters": _real_letters, "scale": _scale, "train_step": _train_step}
+HEADLINES = {"accuracy": _accuracy, "bundled": _bundled, "convert": _convert, "decoding": _decoding,
+             "frame_rate": _frame_rate, "holistic_workers": _holistic_workers, "inference": _inference,
+             "live": _live, "pipeline": _pipeline, "real_letters": _real_letters, "scale": _scale,
+             "train_step": _train_step}
 
 
 def headline(line: dict) -> dict:

@@ -226,6 +226,7 @@ def test_a_model_without_steps_reads_greedy_by_default_and_refuses_the_beam(tiny
     export = export_tiny("seq2seq", tiny_store, tmp_path_factory)[2]
     assert not load_model(export).reads_steps and load_model().reads_steps
     source = str(next((tiny_dataset / "train_landmarks").glob("*.parquet")))
+    capsys.readouterr()  # what exporting the model printed, when this test is the first to need it
     assert main(["predict", source, "--model", str(export), "--json"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 60
     assert main(["predict", source, "--model", str(export), "--decoder", "beam"]) == 2
