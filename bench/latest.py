@@ -112,7 +112,9 @@ def _real_letters(m):
         return _figures([("reported mean (letters)", m["reported_mean"]),
                          (f"development ({m.get('development')})", m.get("development_score")),
                          ("real digits", m.get("digits_mean")),
-                         ("first letter right", m.get("reported_first_char_accuracy"))]
+                         ("first letter right", m.get("reported_first_char_accuracy")),
+                         ("reported mean, beam + LM", m.get("reported_mean_beam_lm")),
+                         ("real digits, beam + LM", m.get("digits_mean_beam_lm"))]
                         + [(name, signer.get("score")) for name, signer in m.get("signers", {}).items()])
     return _figures([("mean real score", m.get("mean_score"))]
                     + [(name, signer.get("score")) for name, signer in m.get("signers", {}).items()])

@@ -15,6 +15,8 @@ Honest by construction:
 - real digits: the people of the digit photos that tools/make_digit_assets.py held out of the generator
   (every fifth person, about 20%; the generator never draws them) spell digit strings, one person per
   string; every fold's model reads them and `digits_mean` is their mean;
+- every model reads greedy (its exported `outputs`: `score`, the means) and with the beam search and the
+  bundled language model at their defaults (`beam_lm`, `reported_mean_beam_lm`, `digits_mean_beam_lm`);
 - the first character of each word is scored apart from the rest (`first_char_accuracy`, `rest_score`):
   on real video the first letter is the one most often lost.
 
@@ -101,11 +103,15 @@ def first_and_rest(words: list[str], readings: list[str]) -> dict:
 
 
 def read_all(model, sequences) -> dict:
+    """Greedy (the exported `outputs`, the figures by which models are compared) and, under "beam_lm", the
+    beam search with the bundled language model and its default settings, as `fingerspell predict` reads."""
     words = [w for w, _ in sequences]
     readings = [model.predict(frames) for _, frames in sequences]
-    result = score(words, readings)
+    beam = [model.predict(frames, "beam") for _, frames in sequences]
+    result, beam_result = score(words, readings), score(words, beam)
     return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": len(words),
             **first_and_rest(words, readings),
+            "beam_lm": {"score": round(beam_result["score"], 4), **first_and_rest(words, beam)},
             "median_frames": float(np.median([len(f) for _, f in sequences])),
             "examples": [f"{w} -> {r}" for w, r in list(zip(words, readings))[:8]]}
 
@@ -151,9 +157,11 @@ def main() -> None:
     if reported:
         report["reported_mean"] = round(float(np.mean([r["score"] for r in reported])), 4)
         report["reported_first_char_accuracy"] = round(float(np.mean([r["first_char_accuracy"] for r in reported])), 4)
+        report["reported_mean_beam_lm"] = round(float(np.mean([r["beam_lm"]["score"] for r in reported])), 4)
     if args.development in folds:
         report["development_score"] = folds[args.development]["score"]
     report["digits_mean"] = round(float(np.mean([r["digits"]["score"] for r in folds.values()])), 4)
+    report["digits_mean_beam_lm"] = round(float(np.mean([r["digits"]["beam_lm"]["score"] for r in folds.values()])), 4)
     record("real_letters", args, report)
     print(json.dumps(report, indent=1))
 
