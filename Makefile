@@ -60,7 +60,7 @@ model: $(BIN)/.installed
 # Benchmarks: each run appends one line to bench/results.jsonl; `make bench-latest` prints each bench's latest.
 # `make bench` runs the short ones (a few minutes each on 2 cores) and lists the rest; `make bench BENCH_LONG=1`
 # also runs the long ones, which train models (10 minutes and more each; scale at full size takes hours).
-BENCH_SHORT = convert frame_rate pipeline train_step
+BENCH_SHORT = convert frame_rate onset pipeline train_step
 BENCH_LONG_RUNS = accuracy inference bundled real_letters scale
 .PHONY: bench-latest
 bench: $(BIN)/.installed

@@ -100,6 +100,11 @@ def _live(m):
                      for name, variant in m.items() if isinstance(variant, dict)])
 
 
+def _onset(m):
+    return _figures([(f"{key} {source}", _get(m, f"{source}.{key}.median")) for key in ("rise_palms", "forming_s")
+                     for source in ("real", "synthetic")])
+
+
 def _pipeline(m):
     return _figures([("sequences/s", _first(m, "sequences_per_s", "medians_sequences_per_s.ours")),
                      ("host features", m.get("host_features_sequences_per_s")),
@@ -133,7 +138,7 @@ def _train_step(m):
 
 HEADLINES = {"accuracy": _accuracy, "bundled": _bundled, "convert": _convert, "decoding": _decoding,
              "frame_rate": _frame_rate, "holistic_workers": _holistic_workers, "inference": _inference,
-             "live": _live, "pipeline": _pipeline, "real_letters": _real_letters, "scale": _scale,
+             "live": _live, "onset": _onset, "pipeline": _pipeline, "real_letters": _real_letters, "scale": _scale,
              "train_step": _train_step}
 
 

@@ -17,6 +17,10 @@ import numpy as np
 from fingerspell.synth.handshapes import SIGNS, SignerHands, body_template, motion_offset, rotation
 from fingerspell.layout import ARM, NUM_LANDMARKS, part_slice
 
+# the hand's onset, from real clips (bench/onset.py): first detected about 1.7 hand lengths short of where it
+# signs (the median over detection delays that DETECTED_WITHIN allows for), the letter taking shape over
+# about the last FORMING_FRAMES frames of the rise (real: formed 0.08 to 0.16 s after the first detection)
+DETECTED_WITHIN, FORMING_FRAMES = 2.5, 6.0
 HOLD_RANGE = (0.2, 0.6)  # a signer's usual fraction of a letter's span spent holding its shape
 ASPECTS = ((9 / 16, 0.45), (3 / 4, 0.15), (16 / 9, 0.3), (4 / 3, 0.1))  # (width / height, share of cameras)
 TEMPLATE_ASPECT = 9 / 16  # width / height of the video the body template came from (a portrait phone)
@@ -93,9 +97,10 @@ def timeline(phrase: str, signer: Signer, rng: np.random.Generator):
 
 
 def _keyframes(phrase: str, signer: Signer, reach: np.ndarray, rng: np.random.Generator):
-    """Per character: the shape it reaches (n, 21, 3) in hand units, wrist angles (n, 3), motion names."""
+    """Per character: the shape it reaches (n, 21, 3) in hand units, wrist angles (n, 3), motion names;
+    and the relaxed shape the hand rises from and falls back to (21, 3)."""
     shapes, angles, motions = [], [], []
-    previous = signer.hands.shape("rest", rng)
+    relaxed = previous = signer.hands.shape("rest", rng)
     for i, char in enumerate(phrase):
         sign = SIGNS[char]
         shape = signer.hands.shape(sign.shape, rng)
@@ -107,13 +112,16 @@ def _keyframes(phrase: str, signer: Signer, reach: np.ndarray, rng: np.random.Ge
         doubled = i > 0 and phrase[i - 1] == char and sign.motion == "none"
         motions.append("bounce" if doubled else sign.motion)
         previous = shape
-    return np.stack(shapes), np.stack(angles), motions
+    return np.stack(shapes), np.stack(angles), motions, relaxed
 
 
 def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
-    """Dominant hand (T, 21, 3) in image coordinates, a per-frame speed and the lead-in/out."""
+    """Dominant hand (T, 21, 3) in image coordinates, a per-frame speed, the lead-in/out and the approach:
+    how far the hand is from where it signs, in units of the distance at which it is first detected (under
+    1: close enough to be seen). The hand rises from rest into the first letter, shaping it on the way, as
+    real clips show (bench/onset.py), and falls back relaxing after the last."""
     total, lead_in, lead_out, durations, starts, hold, reach = timeline(phrase, signer, rng)
-    shapes, angles, motions = _keyframes(phrase, signer, reach, rng)
+    shapes, angles, motions, relaxed = _keyframes(phrase, signer, reach, rng)
     count = len(phrase)
     t = np.arange(total) + 0.5
     centers = starts + durations / 2
@@ -133,16 +141,24 @@ def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
         offset[rows], extra_roll[rows] = motion_offset(name, phase[rows])
     offset[:, 0] += _space_drift(phrase, starts, durations, t, rng)
     angle[:, 1] += extra_roll
-    local = np.einsum("tij,tkj->tki", _rotations(angle[:, 0], angle[:, 1], angle[:, 2]), shape)
     side = 1.0 if signer.left_dominant else -1.0  # image-x direction toward the body's centre
     if signer.left_dominant:
-        local[..., 0] *= -1.0  # the bank holds right hands; a left hand is their mirror image
         offset[:, 0] *= -1.0
-    wrist = _wrist_path(signer, t, total, lead_in, lead_out, offset, side, rng)
+    wrist, below = _wrist_path(signer, t, total, lead_in, lead_out, offset, side, rng)
+    # first detected this many hand lengths short of where it signs (real clips: 1.2 to 2.8, median 1.7)
+    approach = below / float(np.clip(rng.lognormal(np.log(DETECTED_WITHIN), 0.35), 1.0, 5.0))
+    # the first letter takes shape over the last frames of the rise, done just after the hand arrives; the
+    # last relaxes as the hand falls
+    forming = np.minimum(_smoothstep((t - lead_in - 1 + FORMING_FRAMES) / FORMING_FRAMES),
+                         _smoothstep((total - lead_out + FORMING_FRAMES - t) / FORMING_FRAMES))[:, None, None]
+    shape = relaxed + forming * (shape - relaxed)
+    local = np.einsum("tij,tkj->tki", _rotations(angle[:, 0], angle[:, 1], angle[:, 2]), shape)
+    if signer.left_dominant:
+        local[..., 0] *= -1.0  # the bank holds right hands; a left hand is their mirror image
     hand = wrist[:, None, :] + signer.hand_unit * local
     hand[:, :, 2] = signer.hand_unit * local[:, :, 2]  # MediaPipe hand z is relative to the wrist
     speed = np.r_[0.0, np.linalg.norm(np.diff(hand[:, :, :2], axis=0), axis=-1).mean(axis=1)]
-    return hand, speed, (lead_in, lead_out)
+    return hand, speed, (lead_in, lead_out), approach
 
 
 def _space_drift(phrase, starts, durations, t, rng) -> np.ndarray:
@@ -179,16 +195,20 @@ def _wrist_path(signer, t, total, lead_in, lead_out, offset, side, rng):
     rest = shoulder + signer.body_scale * np.array([0.0, 0.5])
     raised = np.minimum(_smoothstep(t / max(lead_in, 1)), _smoothstep((total - t) / max(lead_out, 1)))[:, None]
     xy = rest + raised * (path - rest)
-    return np.concatenate([xy, np.zeros((total, 1))], axis=1)
+    below = (1.0 - raised[:, 0]) * np.linalg.norm(path - rest, axis=1) / unit  # hand lengths from the path
+    return np.concatenate([xy, np.zeros((total, 1))], axis=1), below
 
 
-def _markov_visibility(chance: np.ndarray, persistence: float, rng: np.random.Generator) -> np.ndarray:
-    """Detected-or-not per frame: holds its state with `persistence`, else redraws with `chance[t]`."""
+def _markov_visibility(chance: np.ndarray, persistence: float, rng: np.random.Generator,
+                       fresh: np.ndarray | None = None) -> np.ndarray:
+    """Detected-or-not per frame: holds its state with `persistence`, else redraws with `chance[t]`; at the
+    `fresh` frames it always redraws (the hand comes within the detector's reach)."""
     visible = np.empty(chance.size, dtype=bool)
     state = rng.random() < chance[0]
     draws, keeps = rng.random(chance.size), rng.random(chance.size)
+    fresh = np.zeros(chance.size, dtype=bool) if fresh is None else fresh
     for k in range(chance.size):
-        if keeps[k] >= persistence:
+        if keeps[k] >= persistence or fresh[k]:
             state = draws[k] < chance[k]
         visible[k] = state
     return visible
@@ -196,7 +216,7 @@ def _markov_visibility(chance: np.ndarray, persistence: float, rng: np.random.Ge
 
 def render_sequence(phrase: str, signer: Signer, rng: np.random.Generator) -> np.ndarray:
     """One fingerspelled phrase as float32 `(frames, 543, 3)`, NaN where a part is undetected."""
-    hand, speed, (lead_in, lead_out) = hand_track(phrase, signer, rng)
+    hand, speed, (lead_in, lead_out), approach = hand_track(phrase, signer, rng)
     total, unit = len(hand), signer.hand_unit
     face, pose = _body(signer)
     out = np.empty((total, NUM_LANDMARKS, 3), dtype=np.float64)
@@ -209,11 +229,16 @@ def render_sequence(phrase: str, signer: Signer, rng: np.random.Generator) -> np
     hand += rng.normal(0.0, [0.02 * unit, 0.02 * unit, 0.08 * unit], hand.shape)  # per point; z is the noisiest
     other, other_up = _other_hand(signer, pose, total, rng)
     moving = speed / max(speed[lead_in:total - lead_out].mean() if total - lead_out > lead_in else 1.0, 1e-9)
+    moving[:lead_in] = 1.0  # rising into the first letter: seen as real clips show it (bench/onset.py)
     t = np.arange(total) + 0.5
-    raised = np.minimum(np.clip((t - lead_in + 2) / 3, 0, 1), np.clip((total - lead_out - t + 2) / 3, 0, 1))
+    # seen once within reach while rising; lost within two frames of the last letter's end (no real clip shows
+    # the hand falling: the published share of frames without a hand is what calibrates this end)
+    reach = np.where(t < lead_in, approach < 1.0, np.clip((total - lead_out - t + 2) / 3, 0, 1))
     visibility = np.clip(signer.visibility + rng.normal(0.0, 0.22), 0.05, 0.99)
-    chance = visibility * np.clip(1.35 - 0.45 * moving, 0.3, 1.0) * raised
-    shown = _markov_visibility(np.clip(chance, 0.0, 0.99), 0.6, rng)
+    chance = visibility * np.clip(1.35 - 0.45 * moving, 0.3, 1.0) * reach
+    within = (approach < 1.0) & (t < lead_in)
+    arrives = np.r_[within[0], within[1:] & ~within[:-1]]  # the first frame in reach, rising
+    shown = _markov_visibility(np.clip(chance, 0.0, 0.99), 0.6, rng, fresh=arrives)
     other_chance = np.clip(signer.other_visibility * (1.0 + 3.0 * other_up), 0.0, 0.9)
     other_shown = _markov_visibility(other_chance, 0.9, rng)
     dominant, resting = ("left_hand", "right_hand") if signer.left_dominant else ("right_hand", "left_hand")
