@@ -35,10 +35,12 @@ import numpy as np
 from common import ROOT, record, run
 from fingerspell.decoders.options import NO_LM, Decoder, DecodingOptions
 from fingerspell.decoders.words import pieces
+from fingerspell.evaluation.real_sets import letter_words
 from fingerspell.evaluation.scoring import exported_sequences
 from fingerspell.inference import load_model
 from fingerspell.metrics import score
 from fingerspell.synth.phrases import KINDS, phrase_kind
+from fingerspell.synth.real_letters import SIGNERS, WORDS
 
 SYNTH_ARGS = ("--sequences", "800", "--signers", "20", "--seed", "4243")
 
@@ -50,10 +52,8 @@ def synthetic(model, folder: Path) -> list[tuple[str, np.ndarray]]:
 
 
 def real_letters(args, out: Path) -> dict[str, list[tuple[str, np.ndarray]]]:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from real_letters import SIGNERS, real_sequences
     return {name: [pair for r in range(args.repeats)
-                   for pair in real_sequences(name, Path(args.data), out / "openasl-extracted", args.seed + r)]
+                   for pair in letter_words(name, Path(args.data), out / "openasl-extracted", args.seed + r)]
             for name in SIGNERS}
 
 
@@ -192,7 +192,6 @@ def main() -> None:
     print(json.dumps(report["synthetic"]), file=sys.stderr, flush=True)
 
     signers = real_letters(args, out)
-    from real_letters import WORDS
     words_path, listed = words_file(list(WORDS), args.distractors, words_dir, "real")
     words_decoder = Decoder(replace(beam, words=words_path))
     per_signer = {name: compare(model, seqs, decoders, words_decoder)[0] for name, seqs in signers.items()}

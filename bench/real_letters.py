@@ -36,84 +36,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
-from common import record, run, training_parser
+from common import record, training_parser
+from fingerspell.evaluation.real_sets import digit_strings, letter_words, read_set
 from fingerspell.inference import load_model
-from fingerspell.metrics import score
 from fingerspell.pipeline import PipelineSpec, run_pipeline
-from fingerspell.synth.handshapes import digit_bank, is_mirrored
-from fingerspell.synth.real_letters import PHOTO_FOLDER, SIGNERS, WORDS, RealLetters, read_signer, spell_word
+from fingerspell.synth.handshapes import digit_bank
+from fingerspell.synth.real_letters import SIGNERS
 
 ROOT = Path(__file__).resolve().parents[1]
-# where a digit photo's canonical hand is put in the image: a webcam-sized hand (wrist to middle knuckle
-# about a tenth of the image), wrist low in the middle
-DIGIT_WRIST, DIGIT_PALM = np.array([0.5, 0.75, 0.0]), 0.1
-
-
-def real_sequences(name: str, data: Path, extracted: Path, seed: int) -> list[tuple[str, np.ndarray]]:
-    """(word, frames) for every word of WORDS, spelled with the signer's real letters (seeded)."""
-    if name == "openasl" and not (extracted / "metadata.csv").is_file():
-        photos = sorted((data / PHOTO_FOLDER).glob("*.png"))
-        run("extract", *map(str, photos), "-o", str(extracted))
-    real = read_signer(name, data, extracted)
-    mirrored = is_mirrored(real.hands, real.letters)
-    rng = np.random.default_rng([seed, 5])
-    return [(word, spell_word(real, word, rng, mirrored)) for word in WORDS]
-
-
-def digit_sequences(count: int, seed: int) -> list[tuple[str, np.ndarray]]:
-    """(digits, frames): `count` strings of 7 to 10 digits, each spelled by one held-out person's photos."""
-    bank = digit_bank(held_out=True)
-    rng = np.random.default_rng([seed, 6])
-    out = []
-    for k in range(count):
-        person = bank.person_ids[k % len(bank.person_ids)]
-        mine = bank.people == person
-        digits = "".join(str(d) for d in sorted(set(bank.digits[mine].tolist())))
-        hands = DIGIT_WRIST + DIGIT_PALM * bank.shapes[mine]  # canonical -> image: a right hand, unmirrored
-        real = RealLetters(f"digits-{person}", hands.astype(np.float32),
-                           np.array([str(d) for d in bank.digits[mine]]), np.arange(int(mine.sum())))
-        text = "".join(rng.choice(list(digits), int(rng.integers(7, 11))))
-        out.append((text, spell_word(real, text, rng, mirrored=False)))
-    return out
-
-
-def first_and_rest(words: list[str], readings: list[str]) -> dict:
-    """The first character scored apart: how often it is read right (by the alignment of word and reading,
-    not by position), and the competition score of the rest of each word against the rest of its reading
-    (what the alignment gives the first character, and anything read before it, taken away)."""
-    right, rest_words, rest_readings = 0, [], []
-    for word, reading in zip(words, readings):
-        cut, first_right = 0, False
-        for block in Levenshtein.opcodes(word, reading):
-            if block.src_start > 0:
-                break
-            if block.tag == "equal":  # word[0] read as itself
-                first_right, cut = block.src_end > 0 and not cut, block.dest_start + 1
-                break
-            cut = block.dest_end if block.src_end <= 1 else block.dest_start + 1
-            if block.src_end > 0:
-                break
-        right += first_right
-        rest_words.append(word[1:])
-        rest_readings.append(reading[cut:])
-    return {"first_char_accuracy": round(right / max(len(words), 1), 4),
-            "rest_score": round(score(rest_words, rest_readings)["score"], 4)}
-
-
-def read_all(model, sequences) -> dict:
-    """Greedy (the exported `outputs`, the figures by which models are compared) and, under "beam_lm", the
-    beam search with the bundled language model and its default settings, as `fingerspell predict` reads."""
-    words = [w for w, _ in sequences]
-    readings = [model.predict(frames) for _, frames in sequences]
-    beam = [model.predict(frames, "beam") for _, frames in sequences]
-    result, beam_result = score(words, readings), score(words, beam)
-    return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": len(words),
-            **first_and_rest(words, readings),
-            "beam_lm": {"score": round(beam_result["score"], 4), **first_and_rest(words, beam)},
-            "median_frames": float(np.median([len(f) for _, f in sequences])),
-            "examples": [f"{w} -> {r}" for w, r in list(zip(words, readings))[:8]]}
 
 
 def held_out_run(name: str, args, out: Path, digits) -> dict:
@@ -124,8 +55,8 @@ def held_out_run(name: str, args, out: Path, digits) -> dict:
     made = run_pipeline(spec, through="evaluate", progress=False)
     trained, synthetic = made["training"] or {}, made["evaluation"]
     model = load_model(spec.folders["export"] / "model.tflite")
-    letters = read_all(model, real_sequences(name, Path(args.data), out / "openasl-extracted", args.seed))
-    return {"held_out": name, "trained_on": list(sources), **letters, "digits": read_all(model, digits),
+    letters = read_set(model, letter_words(name, Path(args.data), out / "openasl-extracted", args.seed))
+    return {"held_out": name, "trained_on": list(sources), **letters, "digits": read_set(model, digits),
             "synthetic_test_score": round(synthetic["score"], 4), "steps": trained.get("step"),
             "train_seconds": trained.get("elapsed_s")}
 
@@ -144,7 +75,7 @@ def main() -> None:
                         help="a training setting for every model (as `fingerspell train --set`), e.g. palm_frame=true")
     args = parser.parse_args()
     out = Path(args.out)
-    digits = digit_sequences(args.digit_strings, args.seed)
+    digits = digit_strings(args.digit_strings, args.seed)
     report = {"minutes_per_model": args.minutes, "settings": args.set, "development": args.development,
               "dataset": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed},
               "digit_people_held_out": int(len(digit_bank(held_out=True).person_ids)), "signers": {}}

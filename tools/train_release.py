@@ -30,7 +30,7 @@ from fingerspell.inference import BUNDLED_MODEL  # noqa: E402
 from fingerspell.pipeline import PipelineSpec, run_pipeline  # noqa: E402
 from fingerspell.store.store import Store  # noqa: E402
 from fingerspell.synth.corpus import plan_metadata  # noqa: E402
-from fingerspell.synth.handshapes import shape_bank  # noqa: E402
+from fingerspell.synth.handshapes import digit_bank, shape_bank  # noqa: E402
 
 FILES = ("model.tflite", "inference_args.json", "character_to_prediction_index.json")
 
@@ -44,6 +44,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=20.0, help="training budget (wall clock)")
     parser.add_argument("--out", default="out/release")
     parser.add_argument("--install", default=str(BUNDLED_MODEL), help="where the model goes")
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"),
+                        help="the team's real reference data, for the model's real-hand figures")
     args = parser.parse_args()
     out = Path(args.out)
     started = time.monotonic()
@@ -62,7 +64,9 @@ def main() -> None:
     header = Store(store).header
     info = {
         "trained_on": f"synthetic data only: {args.sequences} sequences by {args.signers} synthetic signers whose "
-                      f"hands are drawn from the real signers {sorted(shape_bank())}; no real sequences",
+                      f"letters are drawn from the real signers {sorted(shape_bank())}, whose number handshapes and "
+                      f"hand proportions come from {len(digit_bank().person_ids)} people's digit photos (the "
+                      f"others held out); no real sequences",
         "recipe": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed,
                    "model": "ctc", "preset": "cpu", "minutes": args.minutes, "train_seed": args.train_seed,
                    "command": f"python tools/train_release.py --sequences {args.sequences} --signers {args.signers} "
@@ -76,6 +80,7 @@ def main() -> None:
         "scores": {
             "synthetic_test": _summary(exports[chosen], "signers and phrases never seen in training"),
             "synthetic_val": _summary(val, "signers and phrases never seen in training; chose the checkpoint"),
+            **real_scores(export / "model.tflite", Path(args.data), out, args.seed),
         },
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "wall_clock_minutes": round((time.monotonic() - started) / 60, 1),
@@ -86,6 +91,35 @@ def main() -> None:
         shutil.copyfile(export / name, install / name)
     (install / "model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(info, indent=1))
+
+
+def real_scores(model_path: Path, data: Path, out: Path, seed: int) -> dict:
+    """The model's readings of real hands (evaluation/real_sets.py), greedy and with the beam search: digit
+    strings of people held out of the generator, and each real letter signer's words (all four are in the
+    generator: not held out; bench/real_letters.py holds each out in turn)."""
+    from fingerspell.evaluation.real_sets import digit_strings, letter_words, read_set
+    from fingerspell.inference import load_model
+    from fingerspell.synth.real_letters import SIGNERS
+    model = load_model(model_path)
+    scores = {"real_digits": {**_brief(read_set(model, digit_strings(60, seed))),
+                              "what": "60 digit strings, each by one of the people held out of the generator"}}
+    if not data.is_dir():
+        print(f"no real letters: {data} is absent", file=sys.stderr)
+        return scores
+    letters = {}
+    for name in SIGNERS:
+        try:
+            letters[name] = _brief(read_set(model, letter_words(name, data, out / "openasl-extracted", seed)))
+        except RuntimeError as error:  # openasl's photos need the video environment
+            print(f"real letters of {name} not read: {error}", file=sys.stderr)
+    scores["real_letters"] = {**letters, "what": "40 words spelled with each real signer's letters; all four "
+                                                 "signers' hands are in the generator: not held out"}
+    return scores
+
+
+def _brief(read: dict) -> dict:
+    return {key: read[key] for key in ("score", "cer", "sequences", "first_char_accuracy")} | {
+        "beam_lm_score": read["beam_lm"]["score"]}
 
 
 def phrases_digest(sequences: int, signers: int, seed: int) -> str:

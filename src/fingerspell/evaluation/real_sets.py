@@ -1,0 +1,91 @@
+"""Real-hand test sets and how a model reads them: the one definition the benches and the bundled model's
+record share.
+
+- letter words: one real letter signer's letters (synth.real_letters) spelled as real_letters.WORDS;
+- digit strings: 7 to 10 digits, each string spelled with the real number handshapes of one person the
+  generator never draws (tools/make_digit_assets.py holds about a fifth of the people out);
+- `read_set`: the competition score, greedy (the exported `outputs`) and with the beam search and the
+  bundled language model at their defaults, with the first character of each word scored apart.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from fingerspell.metrics import score
+from fingerspell.synth.handshapes import digit_bank, is_mirrored
+from fingerspell.synth.real_letters import PHOTO_FOLDER, WORDS, RealLetters, read_signer, spell_word
+
+# where a digit photo's canonical hand is put in the image: a webcam-sized hand (wrist to middle knuckle
+# about a tenth of the image), wrist low in the middle
+DIGIT_WRIST, DIGIT_PALM = np.array([0.5, 0.75, 0.0]), 0.1
+
+
+def letter_words(name: str, data_root: str | Path, extracted: str | Path, seed: int) -> list[tuple[str, np.ndarray]]:
+    """(word, frames) for every word of WORDS, spelled with real signer `name`'s letters (seeded). The
+    openasl photos are extracted into `extracted` once (needs the video environment)."""
+    data_root, extracted = Path(data_root), Path(extracted)
+    if name == "openasl" and not (extracted / "metadata.csv").is_file():
+        from fingerspell.video.extract import extract
+        extract([str(p) for p in sorted((data_root / PHOTO_FOLDER).glob("*.png"))], extracted, progress=False)
+    real = read_signer(name, data_root, extracted)
+    mirrored = is_mirrored(real.hands, real.letters)
+    rng = np.random.default_rng([seed, 5])
+    return [(word, spell_word(real, word, rng, mirrored)) for word in WORDS]
+
+
+def digit_strings(count: int, seed: int) -> list[tuple[str, np.ndarray]]:
+    """(digits, frames): `count` strings of 7 to 10 digits, each spelled by one held-out person's photos
+    (people in turn), only the digits that person's photos show."""
+    bank = digit_bank(held_out=True)
+    rng = np.random.default_rng([seed, 6])
+    out = []
+    for k in range(count):
+        person = bank.person_ids[k % len(bank.person_ids)]
+        mine = bank.people == person
+        digits = "".join(str(d) for d in sorted(set(bank.digits[mine].tolist())))
+        hands = DIGIT_WRIST + DIGIT_PALM * bank.shapes[mine]  # canonical -> image: a right hand, unmirrored
+        real = RealLetters(f"digits-{person}", hands.astype(np.float32),
+                           np.array([str(d) for d in bank.digits[mine]]), np.arange(int(mine.sum())))
+        text = "".join(rng.choice(list(digits), int(rng.integers(7, 11))))
+        out.append((text, spell_word(real, text, rng, mirrored=False)))
+    return out
+
+
+def first_and_rest(words: list[str], readings: list[str]) -> dict:
+    """The first character scored apart: how often it is read right (by the alignment of word and reading,
+    not by position), and the competition score of the rest of each word against the rest of its reading
+    (what the alignment gives the first character, and anything read before it, taken away)."""
+    right, rest_words, rest_readings = 0, [], []
+    for word, reading in zip(words, readings):
+        cut, first_right = 0, False
+        for block in Levenshtein.opcodes(word, reading):
+            if block.src_start > 0:
+                break
+            if block.tag == "equal":  # word[0] read as itself
+                first_right, cut = block.src_end > 0 and not cut, block.dest_start + 1
+                break
+            cut = block.dest_end if block.src_end <= 1 else block.dest_start + 1
+            if block.src_end > 0:
+                break
+        right += first_right
+        rest_words.append(word[1:])
+        rest_readings.append(reading[cut:])
+    return {"first_char_accuracy": round(right / max(len(words), 1), 4),
+            "rest_score": round(score(rest_words, rest_readings)["score"], 4)}
+
+
+def read_set(model, sequences: list[tuple[str, np.ndarray]], examples: int = 8) -> dict:
+    """Greedy (the exported `outputs`, by which models are compared) and, under "beam_lm", the beam search
+    with the bundled language model and its default settings, as `fingerspell predict` reads."""
+    words = [w for w, _ in sequences]
+    readings = [model.predict(frames, "greedy") for _, frames in sequences]
+    beam = [model.predict(frames, "beam") for _, frames in sequences]
+    result, beam_result = score(words, readings), score(words, beam)
+    return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": len(words),
+            **first_and_rest(words, readings),
+            "beam_lm": {"score": round(beam_result["score"], 4), **first_and_rest(words, beam)},
+            "median_frames": float(np.median([len(f) for _, f in sequences])),
+            "examples": [f"{w} -> {r}" for w, r in list(zip(words, readings))[:examples]]}

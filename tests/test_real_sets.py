@@ -1,0 +1,53 @@
+"""The real-hand test sets (evaluation/real_sets.py): digit strings of held-out people, real letters spelled as
+words, and scoring the first character apart."""
+import numpy as np
+
+from conftest import shared
+from fingerspell.evaluation.real_sets import digit_strings, first_and_rest, letter_words, read_set
+from fingerspell.layout import NUM_LANDMARKS
+from fingerspell.synth.handshapes import digit_bank
+from fingerspell.synth.real_letters import WORDS
+
+
+def test_digit_strings_are_seeded_and_spelled_by_held_out_people():
+    first, again, other = digit_strings(12, seed=3), digit_strings(12, seed=3), digit_strings(12, seed=4)
+    assert [t for t, _ in first] == [t for t, _ in again]
+    assert all(np.array_equal(a, b, equal_nan=True) for (_, a), (_, b) in zip(first, again))
+    assert [t for t, _ in first] != [t for t, _ in other]
+    held_out = digit_bank(held_out=True)
+    for k, (text, frames) in enumerate(first):
+        assert text.isdigit() and 7 <= len(text) <= 10
+        person = held_out.person_ids[k % len(held_out.person_ids)]
+        assert set(text) <= {str(d) for d in held_out.digits[held_out.people == person]}
+        assert frames.shape[1:] == (NUM_LANDMARKS, 3) and len(frames) >= 6 * len(text)
+    assert not set(held_out.person_ids) & set(digit_bank().person_ids)
+
+
+def test_the_first_character_is_scored_apart_by_alignment():
+    assert first_and_rest(["hello"], ["hello"]) == {"first_char_accuracy": 1.0, "rest_score": 1.0}
+    assert first_and_rest(["hello"], ["ello"]) == {"first_char_accuracy": 0.0, "rest_score": 1.0}  # lost
+    assert first_and_rest(["hello"], ["jello"]) == {"first_char_accuracy": 0.0, "rest_score": 1.0}  # garbled
+    assert first_and_rest(["hello"], ["xhello"])["first_char_accuracy"] == 0.0  # something read before it
+    halves = first_and_rest(["hello", "world"], ["hello", "wrld"])
+    assert halves["first_char_accuracy"] == 1.0 and halves["rest_score"] == 0.875  # 1 of 8 rest characters
+
+
+def test_a_set_is_read_greedy_and_with_the_beam_search():
+    class Model:
+        def predict(self, frames, decoder):
+            word = "".join(chr(97 + int(v)) for v in frames[:, 0, 0])
+            return word if decoder == "greedy" else word[1:]
+
+    sequences = [(w, np.array([[[ord(c) - 97, 0, 0]] for c in w], float)) for w in ("abc", "dog")]
+    read = read_set(Model(), sequences)
+    assert read["score"] == 1.0 and read["first_char_accuracy"] == 1.0 and read["sequences"] == 2
+    assert read["beam_lm"] == {"score": 0.6667, "first_char_accuracy": 0.0, "rest_score": 1.0}
+
+
+def test_real_letters_are_spelled_as_the_words(tmp_path):
+    data = shared("real_letters/borisgraudt_letters.npz").parents[1]
+    words = letter_words("borisgraudt", data, tmp_path, seed=1)
+    assert [w for w, _ in words] == list(WORDS)
+    assert all(frames.shape[1:] == (NUM_LANDMARKS, 3) and len(frames) >= 6 * len(w) for w, frames in words)
+    again = letter_words("borisgraudt", data, tmp_path, seed=1)
+    assert all(np.array_equal(a, b, equal_nan=True) for (_, a), (_, b) in zip(words, again))
