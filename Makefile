@@ -76,6 +76,7 @@ bench: $(BIN)/.installed
 	fi
 	@echo "not run, need another environment:"
 	@echo "  python bench/live.py                               # make web-env, Debian's chromium"
+	@echo "  python bench/decoding.py                           # Debian's chromium (the page's decoder timing)"
 	@echo "  .venv-video/bin/python bench/holistic_workers.py   # make video-env"
 
 bench-latest: $(BIN)/.installed
