@@ -87,7 +87,8 @@ def _holistic_workers(m):
 def _inference(m):
     size = _get(m, "models.ctc.bytes")
     return _figures([("ctc ms, 1 thread", _get(m, "models.ctc.median_ms_1_thread")),
-                     ("ctc MB", round(size / 1e6, 2) if size else None), ("ctc score", _get(m, "models.ctc.score")),
+                     ("ctc MB", round(size / 1e6, 2) if size else _get(m, "models.ctc.size_mb")),
+                     ("ctc score", _get(m, "models.ctc.score")),
                      ("x seed export", m.get("ctc_speedup_vs_seed_1_thread"))])
 
 
