@@ -16,7 +16,7 @@ def make_eval_step(model, config, data):
     """A compiled batch -> (per-sequence loss, greedy tokens) function for the batches of `data` (a
     data.Batches), traced once for every batch shape."""
     import tensorflow as tf
-    from fingerspell.evaluation.decoding import make_predictor
+    from fingerspell.evaluation.predictor import make_predictor
     from fingerspell.training.run import per_example_loss
     predictor = make_predictor(model, config.model)
 
@@ -32,7 +32,7 @@ def score_batches(eval_step, data) -> tuple[dict, list[tuple[int, str, str]]]:
 
     Where the sequences come from more than one metadata file (train.csv phrases, supplemental sentences),
     `by_source` scores each apart: a sentence and a 3-word phrase are different tasks."""
-    from fingerspell.evaluation.decoding import decode_rows
+    from fingerspell.evaluation.predictor import decode_rows
     phrases = data.phrases
     rows, losses = [], []
     for batch in data.dataset():

@@ -1,4 +1,5 @@
-"""Greedy decoding of a batch to text, for both model kinds."""
+"""A compiled batch predictor for scoring a checkpoint: features -> tokens, decoded greedily as the model's
+kind decodes (the beam search over per-step probabilities is fingerspell.decoders)."""
 from __future__ import annotations
 
 import numpy as np
