@@ -41,6 +41,15 @@ def test_bundled_model_ships_with_its_recipe_and_scores(info):
     assert "assets/model/*" in (ROOT / "pyproject.toml").read_text()
 
 
+def test_the_recorded_real_digit_figures_are_the_shipped_models(info):
+    """model.json's real figure is read again from the shipped file: people held out of the generator."""
+    from fingerspell.evaluation.real_sets import digit_strings, read_set
+    recorded = info["scores"]["real_digits"]
+    assert recorded["sequences"] == 60 and "held out" in recorded["what"]
+    read = read_set(fingerspell.load_model(), digit_strings(60, info["recipe"]["seed"]))
+    assert (read["score"], read["beam_lm"]["score"]) == (recorded["score"], recorded["beam_lm_score"])
+
+
 def test_recipe_still_regenerates_the_phrases_the_model_trained_on(info):
     recipe = info["recipe"]
     phrases = sorted(set(plan_metadata(recipe["sequences"], recipe["signers"], recipe["seed"]).phrase))

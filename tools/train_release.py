@@ -1,6 +1,6 @@
 """Train the model bundled with fingerspell (src/fingerspell/assets/model), by a recipe anyone can rerun.
 
-    python tools/train_release.py [--sequences 6000] [--signers 94] [--seed 2026] [--minutes 20] [--out out/release]
+    python tools/train_release.py [--sequences 6000] [--signers 94] [--seed 2026] [--minutes 40] [--out out/release]
 
 Synthetic data only, handshapes drawn from all four real signers of ../shared/data/real_letters (through the
 packaged bank): synthesise -> prepare (test and validation signers and phrases unseen in training) -> train
@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--signers", type=int, default=94, help="as many as the real corpus's train signers")
     parser.add_argument("--seed", type=int, default=2026, help="dataset seed (the demo uses others)")
     parser.add_argument("--train-seed", type=int, default=0)
-    parser.add_argument("--minutes", type=float, default=20.0, help="training budget (wall clock)")
+    parser.add_argument("--minutes", type=float, default=40.0, help="training budget (wall clock)")
     parser.add_argument("--out", default="out/release")
     parser.add_argument("--install", default=str(BUNDLED_MODEL), help="where the model goes")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"),
