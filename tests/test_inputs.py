@@ -49,12 +49,14 @@ def test_predict_pose_file_and_kaggle_folder_with_format_files(tiny_export, tiny
     assert json.loads((tmp_path / f"{tiny_dataset.name}.json").read_text()) == [lines[1]]
 
 
+# these tests read greedy: their subject is the inputs, and the beam search over a barely trained model's flat
+# probabilities takes seconds per file (decoding has its own tests)
 def test_format_files_land_beside_the_input(tiny_export, tiny_dataset, tmp_path, capsys):
     source = next((tiny_dataset / "train_landmarks").glob("*.parquet"))
     copy = tmp_path / "clip.parquet"
     copy.write_bytes(source.read_bytes())
     for kind in ("txt", "csv"):
-        assert main(["predict", str(copy), "--model", str(tiny_export), "--format", kind]) == 0
+        assert main(["predict", str(copy), "--model", str(tiny_export), "--format", kind, "--decoder", "greedy"]) == 0
     printed = [line.split("\t")[1] for line in capsys.readouterr().out.splitlines()]
     texts = (tmp_path / "clip.txt").read_text().splitlines()
     assert [t.split("\t")[1] for t in texts] == printed[: len(texts)] and len(texts) == 60
@@ -71,7 +73,7 @@ def test_folder_inputs_expand_or_say_what_was_expected(tiny_export, tiny_dataset
     files.mkdir()
     for source in (tiny_dataset / "train_landmarks").glob("*.parquet"):
         (files / source.name).write_bytes(source.read_bytes())
-    assert main(["predict", str(files), "--model", str(tiny_export)]) == 0
+    assert main(["predict", str(files), "--model", str(tiny_export), "--decoder", "greedy"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 120
     assert main(["predict", str(tiny_dataset), "--model", str(tiny_export), "--sequence-id", "12"]) == 1
     assert "sequence_id 12 is not in" in capsys.readouterr().err
