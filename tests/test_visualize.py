@@ -20,6 +20,8 @@ def test_contact_sheet_and_gif_of_a_synthetic_sequence(tiny_dataset, tmp_path, c
     frames[2:4, 468:489] = np.nan
     show(frames, gif, title="test")
     assert Image.open(gif).n_frames == 6
+    show(frames, gif, title="test", every=2)  # frames 1, 3 and 5 (the demo draws every second frame)
+    assert Image.open(gif).n_frames == 3
 
 
 def test_show_refuses_unknown_formats_and_empty_sequences(tmp_path):

@@ -143,13 +143,14 @@ class SkeletonDrawer:
 
 
 def show(frames: np.ndarray, out: str | Path, title: str = "", fps: int = 15, panels: int = 12,
-         aspect: float | None = None, labels: list[str] | None = None) -> Path:
+         aspect: float | None = None, labels: list[str] | None = None, every: int = 1) -> Path:
     """Write an animation (.gif, .mp4) or a contact sheet of evenly spaced frames (.png) of
     `frames` (n, 543, 3): the body on the left, the signing hand large on the right.
 
     aspect: the image's width / height where known (extracted video), so that x and y, each normalised
     by its own image side, are drawn to the same scale; labels: per frame, what to write in the hand panel
-    (e.g. the character the model read there)."""
+    (e.g. the character the model read there); every: an animation draws every n-th frame only (drawing
+    is most of its time)."""
     out = Path(out)
     if len(frames) == 0:
         raise ValueError("the sequence has no frames to show")
@@ -176,7 +177,9 @@ def show(frames: np.ndarray, out: str | Path, title: str = "", fps: int = 15, pa
     def update(i):
         counter.set_text(f"frame {i + 1}/{len(frames)}")
         return drawer.draw(frames[i]) + hand_drawer.draw(hand[i], labels[i]) + [counter]
-    movie = animation.FuncAnimation(figure, update, frames=len(frames), interval=1000 / fps, blit=True)
+    shown = range(0, len(frames), max(1, int(every)))
+    movie = animation.FuncAnimation(figure, update, frames=shown, interval=1000 / fps, blit=True,
+                                    save_count=len(shown))
     tmp = out.with_name(out.stem + ".tmp" + suffix)
     movie.save(tmp, writer=_writer(suffix, fps), dpi=80)
     plt.close(figure)
