@@ -75,11 +75,10 @@ def real_clips(data: Path) -> list[dict]:
             if len(letter) != 1 or letter in MOVING:
                 continue
             path = folder / Path(row["path"]).name
-            header = Pose.read(path.read_bytes()).header
+            pose = Pose.read(path.read_bytes())  # for its frame rate and image size; the hand as predict reads it
             hand = read_pose_hand(path).astype(np.float64)
-            hand[..., 0] *= header.dimensions.width / max(header.dimensions.height, 1)  # isotropic
-            fps = 25.0  # the source's clips are 25 fps (README of ../shared/data)
-            measured = onset(hand, np.arange(len(hand) // 2, len(hand)), fps)
+            hand[..., 0] *= pose.header.dimensions.width / max(pose.header.dimensions.height, 1)  # isotropic
+            measured = onset(hand, np.arange(len(hand) // 2, len(hand)), float(pose.body.fps))
             if measured:
                 out.append({"letter": letter, **measured})
     return out

@@ -178,8 +178,7 @@ def show(frames: np.ndarray, out: str | Path, title: str = "", fps: int = 15, pa
         counter.set_text(f"frame {i + 1}/{len(frames)}")
         return drawer.draw(frames[i]) + hand_drawer.draw(hand[i], labels[i]) + [counter]
     shown = range(0, len(frames), max(1, int(every)))
-    movie = animation.FuncAnimation(figure, update, frames=shown, interval=1000 / fps, blit=True,
-                                    save_count=len(shown))
+    movie = animation.FuncAnimation(figure, update, frames=shown, interval=1000 / fps, blit=True)
     tmp = out.with_name(out.stem + ".tmp" + suffix)
     movie.save(tmp, writer=_writer(suffix, fps), dpi=80)
     plt.close(figure)

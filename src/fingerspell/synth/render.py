@@ -233,10 +233,11 @@ def render_sequence(phrase: str, signer: Signer, rng: np.random.Generator) -> np
     t = np.arange(total) + 0.5
     # seen once within reach while rising; lost within two frames of the last letter's end (no real clip shows
     # the hand falling: the published share of frames without a hand is what calibrates this end)
-    reach = np.where(t < lead_in, approach < 1.0, np.clip((total - lead_out - t + 2) / 3, 0, 1))
+    rising, in_reach = t < lead_in, approach < 1.0
+    reach = np.where(rising, in_reach, np.clip((total - lead_out - t + 2) / 3, 0, 1))
     visibility = np.clip(signer.visibility + rng.normal(0.0, 0.22), 0.05, 0.99)
     chance = visibility * np.clip(1.35 - 0.45 * moving, 0.3, 1.0) * reach
-    within = (approach < 1.0) & (t < lead_in)
+    within = in_reach & rising
     arrives = np.r_[within[0], within[1:] & ~within[:-1]]  # the first frame in reach, rising
     shown = _markov_visibility(np.clip(chance, 0.0, 0.99), 0.6, rng, fresh=arrives)
     other_chance = np.clip(signer.other_visibility * (1.0 + 3.0 * other_up), 0.0, 0.9)
