@@ -5,7 +5,7 @@ Each source is one person's MediaPipe hand landmarks per letter A-Z (see ../shar
 | signer | file | what it holds |
 |---|---|---|
 | borisgraudt | real_letters/borisgraudt_letters.npz | ~400 consecutive webcam frames per letter (MIT) |
-| siruyy | real_letters/siruyy_letters.npz | ~195 independent captures per letter at varied angles (MIT) |
+| siruyy | real_letters/siruyy_letters.npz | ~195 independent captures per letter at varied angles, both hands (MIT) |
 | spoken_to_signed | real_letters/spoken_to_signed_ase/*.pose | one Holistic clip per letter, J and Z moving (MIT) |
 | openasl | real_letters/openasl_photos/*.png | one photo per letter; landmarks from `fingerspell extract` (MIT) |
 
@@ -22,6 +22,8 @@ import numpy as np
 
 from fingerspell.io.inputs import read_pose_landmarks
 from fingerspell.errors import DataError
+from fingerspell.synth.handedness import one_handed
+from fingerspell.synth.handshapes import shape_bank
 from fingerspell.layout import HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -135,7 +137,8 @@ def read_signer(name: str, data_root: str | Path, extracted: str | Path | None =
     `fingerspell extract` output of its photos."""
     root = Path(data_root)
     if name in _NPZ_FILES:
-        return read_npz_letters(root / _NPZ_FILES[name], name, independent=name in _INDEPENDENT_CAPTURES)
+        real = read_npz_letters(root / _NPZ_FILES[name], name, independent=name in _INDEPENDENT_CAPTURES)
+        return _one_hand(real) if name in _INDEPENDENT_CAPTURES else real
     if name == "spoken_to_signed":
         return read_pose_letters(root / POSE_FOLDER, name)
     if name == "openasl":
@@ -143,6 +146,17 @@ def read_signer(name: str, data_root: str | Path, extracted: str | Path | None =
             raise DataError(f"openasl: give the `fingerspell extract` output of {root / PHOTO_FOLDER}")
         return read_extracted_letters(extracted, name)
     raise ValueError(f"unknown real signer {name!r}; choose from {SIGNERS}")
+
+
+def _one_hand(real: RealLetters) -> RealLetters:
+    """Captures of both hands made one signer's (right) hand, as the clip sources' shapes in the bank show it
+    (synth.handedness): a word spelled with both hands is a signal no real signer gives."""
+    bank = shape_bank()
+    clip_sources = [s for s in bank if s not in _INDEPENDENT_CAPTURES]
+    reference = {letter: np.concatenate([bank[s][letter] for s in clip_sources if letter in bank[s]])
+                 for letter in LETTERS if any(letter in bank[s] for s in clip_sources)}
+    hands, _ = one_handed(real.hands, real.letters, reference)
+    return RealLetters(real.signer, hands.astype(np.float32), real.letters, real.clips)
 
 
 # Words for reading real letters as sequences: every letter A-Z, none in the generator's own word list.
