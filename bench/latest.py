@@ -106,6 +106,12 @@ def _onset(m):
                      for source in ("real", "synthetic")])
 
 
+def _motion(m):
+    return _figures([(f"{letter} {key} {source}", _get(m, f"{source}_{letter}.{key}" + suffix))
+                     for letter in "jz" for key in ("tip_width", "turn_at_end")
+                     for source, suffix in (("spoken", ""), ("synthetic", ".median"))])
+
+
 def _pipeline(m):
     return _figures([("sequences/s", _first(m, "sequences_per_s", "medians_sequences_per_s.ours")),
                      ("host features", m.get("host_features_sequences_per_s")),
@@ -139,7 +145,7 @@ def _train_step(m):
 
 HEADLINES = {"accuracy": _accuracy, "bundled": _bundled, "convert": _convert, "decoding": _decoding,
              "frame_rate": _frame_rate, "holistic_workers": _holistic_workers, "inference": _inference,
-             "live": _live, "onset": _onset, "pipeline": _pipeline, "real_letters": _real_letters, "scale": _scale,
+             "live": _live, "motion": _motion, "onset": _onset, "pipeline": _pipeline, "real_letters": _real_letters, "scale": _scale,
              "train_step": _train_step}
 
 

@@ -113,8 +113,9 @@ def test_missing_hands_come_in_bursts_and_at_the_ends():
                               for k in range(20)])
     runs = np.diff(np.flatnonzero(np.diff(np.r_[0, missing.astype(int), 0])))[::2]
     assert runs.mean() > 2.0  # bursts, not independent flicker
-    first = render_sequence("3 creekhouse", signer, np.random.default_rng(1))
-    assert np.isnan(_right_hand(first)[:2]).all() and np.isnan(_right_hand(first)[-2:]).all()
+    hands = [_right_hand(render_sequence("3 creekhouse", signer, np.random.default_rng(k))) for k in range(20)]
+    # the hand is out of reach before it rises and after it falls (detected mid-phrase 60% of the time)
+    assert np.mean([np.isnan(h[:2]).all() and np.isnan(h[-2:]).all() for h in hands]) >= 0.9
 
 
 def test_left_dominant_signer_uses_the_left_hand():

@@ -1,7 +1,8 @@
 """Real-hand test sets and how a model reads them: the one definition the benches and the bundled model's
 record share.
 
-- letter words: one real letter signer's letters (synth.real_letters) spelled as real_letters.WORDS;
+- letter words: one real letter signer's letters (synth.real_letters) spelled as real_letters.WORDS; a J or Z
+  the signer's data holds still is moved along the spoken-to-signed signer's real trace (synth.traces);
 - digit strings: 7 to 10 digits, each string spelled with the real number handshapes of one person the
   generator never draws (tools/make_digit_assets.py holds about a fifth of the people out);
 - `read_set`: the competition score, greedy (the exported `outputs`) and with the beam search and the
@@ -17,6 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from fingerspell.metrics import score
 from fingerspell.synth.handshapes import digit_bank, is_mirrored
 from fingerspell.synth.real_letters import PHOTO_FOLDER, WORDS, RealLetters, read_signer, spell_word
+from fingerspell.synth.traces import TRACED, trace_of
 
 # where a digit photo's canonical hand is put in the image: a webcam-sized hand (wrist to middle knuckle
 # about a tenth of the image), wrist low in the middle
@@ -33,7 +35,14 @@ def letter_words(name: str, data_root: str | Path, extracted: str | Path, seed: 
     real = read_signer(name, data_root, extracted)
     mirrored = is_mirrored(real.hands, real.letters)
     rng = np.random.default_rng([seed, 5])
-    return [(word, spell_word(real, word, rng, mirrored)) for word in WORDS]
+    traces = real_traces(data_root)
+    return [(word, spell_word(real, word, rng, mirrored, traces)) for word in WORDS]
+
+
+def real_traces(data_root: str | Path) -> dict[str, np.ndarray]:
+    """J and Z as the spoken-to-signed signer moves them (synth.traces): given to letters held still."""
+    spoken = read_signer("spoken_to_signed", data_root)
+    return {letter: trace_of(spoken.of(letter)[0]) for letter in TRACED}
 
 
 def digit_strings(count: int, seed: int) -> list[tuple[str, np.ndarray]]:

@@ -238,23 +238,50 @@ def _envelope(p):
     return np.sin(np.pi * np.clip(p, 0, 1))
 
 
-def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Wrist offset (len(p), 3) in hand units and extra roll (degrees) at phases p in [0, 1] of a sign.
+# J and Z as real signers trace them (right hand, image coordinates, hand units; bench/motion.py compares them
+# with the real clips): the pinky drops, hooks to the signer's left and comes up while the wrist turns and stays
+# turned; the index draws a Z the signer reads (top stroke to their right, i.e. image left), wider than the
+# hand, the end held. Real tracings differ in size between signers (the tip travels 1.3 to 3 palm lengths), so
+# each occurrence is drawn at its own `size`.
+MOTION_SIZE = (0.6, 1.4)
+_J_KNOTS = (0.0, 0.08, 0.35, 0.6, 0.9, 1.0)
+_J_PATH = ((0.0, 0.0), (0.0, 0.0), (-1.6, 0.4), (0.1, 1.4), (0.1, 1.4), (0.0, 0.0))
+_J_TURN = ((0.0, 0.0), (0.0, 0.0), (15.0, 20.0), (45.0, -60.0), (45.0, -60.0), (0.0, 0.0))  # (yaw, roll)
+_Z_KNOTS = (0.0, 0.06, 0.24, 0.42, 0.6, 0.9, 1.0)
+_Z_PATH = ((0.0, 0.0), (0.0, 0.0), (-1.1, 0.0), (0.0, 1.5), (-1.1, 1.5), (-1.1, 1.5), (0.0, 0.0))
+
+
+def _traced(p: np.ndarray, knots, points, size) -> np.ndarray:
+    """Piecewise-linear path through `points` at phases `knots`, eased at the knots, times `size`."""
+    points = np.asarray(points, dtype=np.float64)
+    segment = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, len(knots) - 2)
+    start, stop = np.asarray(knots)[segment], np.asarray(knots)[segment + 1]
+    a = np.clip((p - start) / np.maximum(stop - start, 1e-9), 0.0, 1.0)
+    a = a * a * (3.0 - 2.0 * a)
+    path = points[segment] + a[:, None] * (points[segment + 1] - points[segment])
+    return path * np.reshape(size, (-1, 1))
+
+
+def motion_offset(name: str, p: np.ndarray, size: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Wrist offset (len(p), 3) in hand units and extra turn (len(p), 3) (yaw, roll, pitch; degrees) at phases
+    p in [0, 1] of a sign; `size` (scalar or per phase) scales J and Z.
 
     Every path starts and ends at rest so consecutive signs join smoothly.
     """
     p = np.asarray(p, dtype=np.float64)
     env, zero = _envelope(p), np.zeros_like(p)
-    roll = zero
+    turn = np.zeros((len(p), 3))
     if name in ("none", "space"):  # a space's drift is part of the wrist path (synthetic.py)
         x, y, z = zero, zero, zero
-    elif name == "j":  # pinky traces a hook: down, then curving toward the thumb, wrist turning
-        x, y, z = -0.7 * p ** 2 * env, 0.8 * np.sin(np.pi * p / 1.2) * env, zero
-        roll = 70 * p * env
-    elif name == "z":  # index traces a Z: right, diagonal down-left, right
-        x = np.interp(p, [0, .15, .4, .65, .9, 1], [0, .9, .9, 0, .9, .9]) * env
-        y = np.interp(p, [0, .15, .4, .65, .9, 1], [0, 0, 0, .8, .8, .8]) * env
+    elif name == "j":
+        x, y = _traced(p, _J_KNOTS, _J_PATH, size).T
         z = zero
+        turn[:, :2] = _traced(p, _J_KNOTS, _J_TURN, np.sqrt(size))
+    elif name == "z":
+        x, y = _traced(p, _Z_KNOTS, _Z_PATH, size).T
+        z = zero
+        across = (x / np.maximum(1.1 * np.reshape(size, -1), 1e-9) + 0.5) * 2.0  # -1 image left .. 1 right
+        turn[:, 1] = 20.0 * across * _smoothstep_window(p)  # the hand leans into each stroke
     elif name == "hline":
         x, y, z = 1.0 * env * np.cos(np.pi * p), zero, zero
     elif name == "lowline":
@@ -275,7 +302,7 @@ def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y, z = 0.6 * np.sin(2 * np.pi * p) * env, 0.6 * (1 - np.cos(2 * np.pi * p)) * env, zero
     elif name == "hook":
         x, y, z = -0.5 * p * env, 0.7 * env, zero
-        roll = -40 * env
+        turn[:, 1] = -40 * env
     elif name == "drop":
         x, y, z = zero, 1.2 * env, zero
     elif name == "arc-left":
@@ -288,4 +315,10 @@ def motion_offset(name: str, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y, z = 0.35 * env, -0.1 * env, zero
     else:
         raise ValueError(f"unknown motion {name!r}")
-    return np.stack([x, y, z], axis=-1), np.broadcast_to(roll, p.shape).astype(np.float64)
+    return np.stack([x, y, z], axis=-1), turn
+
+
+def _smoothstep_window(p: np.ndarray) -> np.ndarray:
+    """1 inside the trace, easing to 0 over its first and last tenth."""
+    rise, fall = np.clip(p / 0.1, 0, 1), np.clip((1.0 - p) / 0.15, 0, 1)
+    return np.minimum(rise * rise * (3 - 2 * rise), fall * fall * (3 - 2 * fall))

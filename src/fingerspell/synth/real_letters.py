@@ -24,6 +24,7 @@ from fingerspell.io.inputs import read_pose_landmarks
 from fingerspell.errors import DataError
 from fingerspell.synth.handedness import one_handed
 from fingerspell.synth.handshapes import shape_bank
+from fingerspell.synth.traces import is_still, traced
 from fingerspell.layout import HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -171,7 +172,8 @@ HOLD_JITTER = 0.0015
 DOUBLED_LETTER_MOVES = ("slide", "bounce")  # how signers show a doubled letter: a slide sideways, or a bounce
 
 
-def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored: bool) -> np.ndarray:
+def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored: bool,
+               traces: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """A word spelled with one real signer's letters: float32 `(frames, 543, 3)`, NaN where unseen.
 
     Per letter, 6 to 12 consecutive real frames of one of its clips (a single capture is held that long,
@@ -179,10 +181,14 @@ def spell_word(real: RealLetters, word: str, rng: np.random.Generator, mirrored:
     image; consecutive letters are joined by TRANSITION_FRAMES frames blending the last frame of one into
     the first of the next. A doubled letter is shown as signers show it: the second one slides sideways
     or the hand bounces between the two. Only the hand is there, as MediaPipe Hands gives it; a mirrored
-    source counts as a left hand."""
+    source counts as a left hand. A J or Z the source holds still is moved along its real trace in `traces`
+    (letter -> synth.traces.trace_of a real clip), as no real signer spells one still."""
     pieces, previous = [], None
     for letter in word:
         frames = _held_letter(real, letter, rng)
+        if traces and letter in traces and is_still(frames, letter):
+            frames = traced(frames[0], traces[letter], mirrored)
+            frames += rng.normal(0.0, HOLD_JITTER, frames.shape)
         if pieces:
             weights = (np.arange(1, TRANSITION_FRAMES + 1) / (TRANSITION_FRAMES + 1))[:, None, None]
             transition = (1 - weights) * pieces[-1][-1] + weights * frames[0]

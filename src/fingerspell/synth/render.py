@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fingerspell.synth.handshapes import SIGNS, SignerHands, body_template, motion_offset, rotation
+from fingerspell.synth.handshapes import MOTION_SIZE, SIGNS, SignerHands, body_template, motion_offset, rotation
 from fingerspell.layout import ARM, NUM_LANDMARKS, part_slice
 
 # the hand's onset, from real clips (bench/onset.py): first detected about 1.7 hand lengths short of where it
@@ -135,12 +135,13 @@ def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
     own = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, count - 1)
     phase = np.clip((t - starts[own]) / durations[own], 0.0, 1.0)
     signing = (t >= lead_in) & (t < lead_in + durations.sum())
-    offset, extra_roll = np.zeros((total, 3)), np.zeros(total)
+    offset, turn = np.zeros((total, 3)), np.zeros((total, 3))
+    size = rng.uniform(*MOTION_SIZE, count)  # how large this signer traces each J or Z
     for name in set(motions):
         rows = signing & (np.array(motions)[own] == name)
-        offset[rows], extra_roll[rows] = motion_offset(name, phase[rows])
+        offset[rows], turn[rows] = motion_offset(name, phase[rows], size[own[rows]])
     offset[:, 0] += _space_drift(phrase, starts, durations, t, rng)
-    angle[:, 1] += extra_roll
+    angle += turn
     side = 1.0 if signer.left_dominant else -1.0  # image-x direction toward the body's centre
     if signer.left_dominant:
         offset[:, 0] *= -1.0
