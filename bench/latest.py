@@ -125,6 +125,7 @@ def _real_letters(m):
                          (f"development ({m.get('development')})", m.get("development_score")),
                          ("real digits", m.get("digits_mean")),
                          ("first letter right", m.get("reported_first_char_accuracy")),
+                         ("the same letters later in words", m.get("reported_first_letters_elsewhere")),
                          ("reported mean, beam + LM", m.get("reported_mean_beam_lm")),
                          ("real digits, beam + LM", m.get("digits_mean_beam_lm"))]
                         + [(name, signer.get("score")) for name, signer in m.get("signers", {}).items()])
@@ -145,8 +146,8 @@ def _train_step(m):
 
 HEADLINES = {"accuracy": _accuracy, "bundled": _bundled, "convert": _convert, "decoding": _decoding,
              "frame_rate": _frame_rate, "holistic_workers": _holistic_workers, "inference": _inference,
-             "live": _live, "motion": _motion, "onset": _onset, "pipeline": _pipeline, "real_letters": _real_letters, "scale": _scale,
-             "train_step": _train_step}
+             "live": _live, "motion": _motion, "onset": _onset, "pipeline": _pipeline,
+             "real_letters": _real_letters, "scale": _scale, "train_step": _train_step}
 
 
 def headline(line: dict) -> dict:

@@ -24,12 +24,22 @@ def test_digit_strings_are_seeded_and_spelled_by_held_out_people():
 
 
 def test_the_first_character_is_scored_apart_by_alignment():
-    assert first_and_rest(["hello"], ["hello"]) == {"first_char_accuracy": 1.0, "rest_score": 1.0}
-    assert first_and_rest(["hello"], ["ello"]) == {"first_char_accuracy": 0.0, "rest_score": 1.0}  # lost
-    assert first_and_rest(["hello"], ["jello"]) == {"first_char_accuracy": 0.0, "rest_score": 1.0}  # garbled
+    def brief(result):
+        return {k: result[k] for k in ("first_char_accuracy", "rest_score")}
+    assert brief(first_and_rest(["hello"], ["hello"])) == {"first_char_accuracy": 1.0, "rest_score": 1.0}
+    assert brief(first_and_rest(["hello"], ["ello"])) == {"first_char_accuracy": 0.0, "rest_score": 1.0}  # lost
+    assert brief(first_and_rest(["hello"], ["jello"])) == {"first_char_accuracy": 0.0, "rest_score": 1.0}  # garbled
     assert first_and_rest(["hello"], ["xhello"])["first_char_accuracy"] == 0.0  # something read before it
     halves = first_and_rest(["hello", "world"], ["hello", "wrld"])
     assert halves["first_char_accuracy"] == 1.0 and halves["rest_score"] == 0.875  # 1 of 8 rest characters
+
+
+def test_first_letters_are_compared_with_the_same_letters_later_in_words():
+    assert first_and_rest(["hello"], ["hello"])["first_letters_elsewhere"] is None  # no later h
+    later = first_and_rest(["abca", "ab", "cac"], ["abc", "ab", "cac"])
+    # first letters a, a, c; later a: lost in "abca", read in "cac" (1 of 2); later c: read in "abca" (1 of 1)
+    assert later["first_letters_elsewhere"] == round((0.5 + 0.5 + 1.0) / 3, 4)
+    assert later["first_char_accuracy"] == 1.0
 
 
 def test_a_set_is_read_greedy_and_with_the_beam_search():
@@ -41,7 +51,8 @@ def test_a_set_is_read_greedy_and_with_the_beam_search():
     sequences = [(w, np.array([[[ord(c) - 97, 0, 0]] for c in w], float)) for w in ("abc", "dog")]
     read = read_set(Model(), sequences)
     assert read["score"] == 1.0 and read["first_char_accuracy"] == 1.0 and read["sequences"] == 2
-    assert read["beam_lm"] == {"score": 0.6667, "first_char_accuracy": 0.0, "rest_score": 1.0}
+    assert read["beam_lm"] == {"score": 0.6667, "first_char_accuracy": 0.0, "rest_score": 1.0,
+                               "first_letters_elsewhere": None}
 
 
 def test_real_letters_are_spelled_as_the_words(tmp_path):
