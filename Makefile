@@ -53,7 +53,7 @@ test: $(BIN)/.installed $(VIDEO_VENV)/.installed $(WEB_DIR)/.installed
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -q -m "not slow and not browser and not video" --durations=5
 
-# the bundled model (src/fingerspell/assets/model): synthetic data only; 43 minutes on 2 cores (2026-12-06)
+# the bundled model (src/fingerspell/assets/model): synthetic data only; 42 minutes on 2 cores (2026-12-06)
 model: $(BIN)/.installed
 	$(BIN)/python tools/train_release.py
 
