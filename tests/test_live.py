@@ -57,9 +57,7 @@ def clip_reading(tmp_path_factory):
     run("extract", str(clip), "-o", str(root / "extracted"), "--quiet")
     (parquet,) = (root / "extracted" / "landmarks").glob("*.parquet")
     frames = WideParquet(parquet).read_sequence(int(parquet.stem))
-    # greedy: the page's landmarks are the extractor's within 0.01, not to the bit, and on a clip that is no
-    # fingerspelling the beam search's choice can turn on less (the page's beam reading is checked against
-    # Python's on the page's own frames)
+    # greedy, as a scorer reads the exported `outputs`
     predicted = json.loads(run("predict", str(parquet), "--json", "--decoder", "greedy").strip().splitlines()[-1])
     assert predicted["frames"] == CLIP["frames"]
     return camera, frames, predicted["text"]
@@ -120,8 +118,13 @@ def test_page_reads_a_real_clip_as_extract_and_predict_do_and_stays_on_127_0_0_1
     page_filled = np.array(page_filled, np.float32)
     assert page_filled.shape == filled.shape and filled.shape[0] > 2 * len(landmarks)
     np.testing.assert_allclose(page_filled, filled, rtol=1e-6, atol=1e-7)  # NaN where NaN
-    # what `fingerspell predict --decoder greedy` reads on the clip; the line shows the beam search's text
-    assert phrase["greedyText"] == predicted and phrase["line"] == (phrase["text"] or "(nothing read)")
+    # `fingerspell predict --decoder greedy` reads the extractor's landmarks as the library does. The page's
+    # landmarks are the extractor's within 0.01 (above), not to the bit, and on this clip, which is no
+    # fingerspelling, the model sits at a tie: 0.003 of landmark noise changes both 2026-12-06 bundled models'
+    # greedy reading in 7 or 8 of 20 draws; so the page's text is checked against Python's on the page's own
+    # frames (above), not against the extractor's. The line shows the beam search's text.
+    assert predicted == lite.predict(extracted)
+    assert phrase["line"] == (phrase["text"] or "(nothing read)")
     # nothing left 127.0.0.1
     assert live.requests and not live.outside_requests(), live.outside_requests()
 
