@@ -49,7 +49,8 @@ def split_by_hand(shapes: np.ndarray) -> np.ndarray:
 
 
 def _palm_units(hands: np.ndarray) -> np.ndarray:
-    """Wrist at the origin, wrist-to-middle-knuckle length 1 (as the shape bank's canonical frame)."""
+    """Wrist at the origin, wrist-to-middle-knuckle length 1 in the image plane, where the distances are
+    taken (handshapes.canonical_hands measures that length with z, MediaPipe's noisiest coordinate)."""
     out = hands.astype(np.float64) - hands[:, :1]
     return out / np.maximum(np.linalg.norm(out[:, 9, :2], axis=-1), 1e-6)[:, None, None]
 

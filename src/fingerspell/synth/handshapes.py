@@ -251,13 +251,18 @@ _Z_KNOTS = (0.0, 0.06, 0.24, 0.42, 0.6, 0.9, 1.0)
 _Z_PATH = ((0.0, 0.0), (0.0, 0.0), (-1.1, 0.0), (0.0, 1.5), (-1.1, 1.5), (-1.1, 1.5), (0.0, 0.0))
 
 
+def smoothstep(a: np.ndarray) -> np.ndarray:
+    """0 below 0, 1 above 1, an S-curve between: eases a movement in and out."""
+    a = np.clip(a, 0.0, 1.0)
+    return a * a * (3.0 - 2.0 * a)
+
+
 def _traced(p: np.ndarray, knots, points, size) -> np.ndarray:
     """Piecewise-linear path through `points` at phases `knots`, eased at the knots, times `size`."""
     points = np.asarray(points, dtype=np.float64)
     segment = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, len(knots) - 2)
     start, stop = np.asarray(knots)[segment], np.asarray(knots)[segment + 1]
-    a = np.clip((p - start) / np.maximum(stop - start, 1e-9), 0.0, 1.0)
-    a = a * a * (3.0 - 2.0 * a)
+    a = smoothstep((p - start) / np.maximum(stop - start, 1e-9))
     path = points[segment] + a[:, None] * (points[segment + 1] - points[segment])
     return path * np.reshape(size, (-1, 1))
 
@@ -320,5 +325,4 @@ def motion_offset(name: str, p: np.ndarray, size: np.ndarray | float = 1.0) -> t
 
 def _smoothstep_window(p: np.ndarray) -> np.ndarray:
     """1 inside the trace, easing to 0 over its first and last tenth."""
-    rise, fall = np.clip(p / 0.1, 0, 1), np.clip((1.0 - p) / 0.15, 0, 1)
-    return np.minimum(rise * rise * (3 - 2 * rise), fall * fall * (3 - 2 * fall))
+    return np.minimum(smoothstep(p / 0.1), smoothstep((1.0 - p) / 0.15))

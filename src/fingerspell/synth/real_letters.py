@@ -24,7 +24,7 @@ from fingerspell.io.inputs import read_pose_landmarks
 from fingerspell.errors import DataError
 from fingerspell.synth.handedness import one_handed
 from fingerspell.synth.handshapes import shape_bank
-from fingerspell.synth.traces import is_still, traced
+from fingerspell.synth.traces import is_still, palm_length, traced
 from fingerspell.layout import HAND_SIZE, NUM_LANDMARKS, PART_OFFSET
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -224,7 +224,7 @@ def _doubled(transition: np.ndarray, frames: np.ndarray, last: np.ndarray, rng: 
              mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
     """The second of a doubled letter: slid sideways (towards the little-finger side, about half a hand)
     or reached by a small bounce (the hand dips and comes back)."""
-    unit = np.linalg.norm(last[9, :2] - last[0, :2])  # wrist to middle knuckle: the hand's size in the image
+    unit = palm_length(last[None])  # the hand's size in the image
     steps = (np.arange(1, len(transition) + 1) / (len(transition) + 1))[:, None]
     if DOUBLED_LETTER_MOVES[rng.integers(len(DOUBLED_LETTER_MOVES))] == "slide":
         shift = np.array([(1.0 if mirrored else -1.0) * rng.uniform(0.4, 0.7) * unit, 0.0])

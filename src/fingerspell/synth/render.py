@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fingerspell.synth.handshapes import MOTION_SIZE, SIGNS, SignerHands, body_template, motion_offset, rotation
+from fingerspell.synth.handshapes import (MOTION_SIZE, SIGNS, SignerHands, body_template, motion_offset, rotation,
+                                         smoothstep)
 from fingerspell.layout import ARM, NUM_LANDMARKS, part_slice
 
 # the hand's onset, from real clips (bench/onset.py): first detected about 1.7 hand lengths short of where it
@@ -67,11 +68,6 @@ def make_signer(rng: np.random.Generator, participant_id: int, sources: tuple[st
         aspect=float(aspects[rng.choice(len(aspects), p=shares)] * rng.uniform(0.97, 1.03)),
         camera_roll=float(rng.normal(0.0, 4.0)),
     )
-
-
-def _smoothstep(a: np.ndarray) -> np.ndarray:
-    a = np.clip(a, 0.0, 1.0)
-    return a * a * (3.0 - 2.0 * a)
 
 
 def _rotations(yaw: np.ndarray, roll: np.ndarray, pitch: np.ndarray) -> np.ndarray:
@@ -129,7 +125,7 @@ def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
     first = np.minimum(np.floor(u).astype(int), count - 1)
     second = np.minimum(first + 1, count - 1)
     leave, arrive = hold[first] / 2, hold[second] / 2
-    g = _smoothstep((u - first - leave) / np.maximum(1 - leave - arrive, 1e-3))[:, None]
+    g = smoothstep((u - first - leave) / np.maximum(1 - leave - arrive, 1e-3))[:, None]
     shape = (1 - g[:, :, None]) * shapes[first] + g[:, :, None] * shapes[second]
     angle = (1 - g) * angles[first] + g * angles[second]
     own = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, count - 1)
@@ -150,8 +146,8 @@ def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
     approach = below / float(np.clip(rng.lognormal(np.log(DETECTED_WITHIN), 0.35), 1.0, 5.0))
     # the first letter takes shape over the last frames of the rise, done just after the hand arrives; the
     # last relaxes as the hand falls
-    forming = np.minimum(_smoothstep((t - lead_in - 1 + FORMING_FRAMES) / FORMING_FRAMES),
-                         _smoothstep((total - lead_out + FORMING_FRAMES - t) / FORMING_FRAMES))[:, None, None]
+    forming = np.minimum(smoothstep((t - lead_in - 1 + FORMING_FRAMES) / FORMING_FRAMES),
+                         smoothstep((total - lead_out + FORMING_FRAMES - t) / FORMING_FRAMES))[:, None, None]
     shape = relaxed + forming * (shape - relaxed)
     local = np.einsum("tij,tkj->tki", _rotations(angle[:, 0], angle[:, 1], angle[:, 2]), shape)
     if signer.left_dominant:
@@ -167,7 +163,7 @@ def _space_drift(phrase, starts, durations, t, rng) -> np.ndarray:
     drift = np.zeros_like(t)
     for i, char in enumerate(phrase):
         if char == " ":
-            drift += rng.uniform(0.3, 1.3) * _smoothstep((t - starts[i]) / durations[i])
+            drift += rng.uniform(0.3, 1.3) * smoothstep((t - starts[i]) / durations[i])
     return -drift
 
 
@@ -194,7 +190,7 @@ def _wrist_path(signer, t, total, lead_in, lead_out, offset, side, rng):
     wander = 0.25 * unit * np.stack([np.sin(2 * np.pi * t / 45 + phase[0]), np.sin(2 * np.pi * t / 60 + phase[1])], 1)
     path = sign_at + wander + unit * np.stack([-side * 0.3 * progress, 0.1 * progress], 1) + unit * offset[:, :2]
     rest = shoulder + signer.body_scale * np.array([0.0, 0.5])
-    raised = np.minimum(_smoothstep(t / max(lead_in, 1)), _smoothstep((total - t) / max(lead_out, 1)))[:, None]
+    raised = np.minimum(smoothstep(t / max(lead_in, 1)), smoothstep((total - t) / max(lead_out, 1)))[:, None]
     xy = rest + raised * (path - rest)
     below = (1.0 - raised[:, 0]) * np.linalg.norm(path - rest, axis=1) / unit  # hand lengths from the path
     return np.concatenate([xy, np.zeros((total, 1))], axis=1), below
@@ -305,7 +301,7 @@ def _other_hand(signer, pose, total, rng):
     up = np.zeros(total)
     if rng.random() < 0.2:
         start, length = rng.integers(0, max(1, total - 5)), rng.integers(10, max(11, total))
-        up = _smoothstep((t - start) / 6.0) * _smoothstep((start + length - t) / 6.0)
+        up = smoothstep((t - start) / 6.0) * smoothstep((start + length - t) / 6.0)
     wander = 0.3 * signer.hand_unit * np.sin(2 * np.pi * t[:, None] / rng.uniform(40, 90, 2) + rng.uniform(0, 6, 2))
     at = low + up[:, None] * (chest - low) + wander
     shape = signer.hands.shape("rest", rng) @ rotation(roll=180.0 - 60.0 * rng.random()).T
