@@ -24,7 +24,7 @@ import json
 import sys
 from pathlib import Path
 
-from common import ROOT, record
+from common import ROOT, last_training_row, record
 from fingerspell.evaluation.real_sets import digit_strings, letter_words, read_set
 from fingerspell.inference import load_model
 from fingerspell.models.configs import CTCConfig
@@ -53,22 +53,13 @@ def one_configuration(dim: int, minutes: float, args, fold: dict, digits, letter
                         store=str(shared / "store"), minutes=minutes, settings=settings,
                         train_in_subprocess=True, **fold)
     made = run_pipeline(spec, through="evaluate", progress=False)
-    trained = made["training"] or _last_row(spec.folders["run"])
+    trained = made["training"] or last_training_row(spec.folders["run"])
     model = load_model(spec.folders["export"] / "model.tflite")
     size = (spec.folders["export"] / "model.tflite").stat().st_size
     return {"dim": dim, "heads": heads_for(dim), "minutes": minutes, "steps": trained.get("step"),
             "train_seconds": trained.get("elapsed_s"), "tflite_bytes": size,
             "synthetic_test_score": round(made["evaluation"]["score"], 4),
             "development_letters": read_set(model, letters), "digits": read_set(model, digits)}
-
-
-def _last_row(run: Path) -> dict:
-    """The last row of a finished run's metrics.csv (a reused run reports no training row)."""
-    import csv
-    with open(run / "metrics.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {k: float(v) if k == "elapsed_s" else int(float(v)) if k == "step" else v
-            for k, v in rows[-1].items()} if rows else {}
 
 
 def main() -> None:

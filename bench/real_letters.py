@@ -16,7 +16,10 @@ Honest by construction:
   (every fifth person, about 20%; the generator never draws them) spell digit strings, one person per
   string; every fold's model reads them and `digits_mean` is their mean;
 - every model reads greedy (its exported `outputs`: `score`, the means) and with the beam search and the
-  bundled language model at their defaults (`beam_lm`, `reported_mean_beam_lm`, `digits_mean_beam_lm`);
+  bundled language model and lexicon at their defaults (`beam_lm`, `reported_mean_beam_lm`,
+  `digits_mean_beam_lm`), and without the lexicon (`beam_lm_no_lexicon`); all 40 words are in the lexicon,
+  so each held-out signer also spells real_letters.NAMES, 20 names the lexicon does not hold (`names`):
+  what the lexicon must not spoil;
 - the first character of each word is scored apart from the rest (`first_char_accuracy`, `rest_score`):
   on real video the first letter is the one most often lost; `first_letters_elsewhere` reads the same
   letters where they stand later in words, since some letters are harder than others wherever they stand;
@@ -40,12 +43,12 @@ from pathlib import Path
 
 import numpy as np
 
-from common import record, training_parser
+from common import last_training_row, record, training_parser
 from fingerspell.evaluation.real_sets import digit_strings, letter_words, read_set
 from fingerspell.inference import load_model
 from fingerspell.pipeline import PipelineSpec, run_pipeline
 from fingerspell.synth.handshapes import digit_bank
-from fingerspell.synth.real_letters import SIGNERS
+from fingerspell.synth.real_letters import NAMES, SIGNERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,12 +59,20 @@ def held_out_run(name: str, args, out: Path, digits) -> dict:
                         data_seed=args.seed, sources=sources, minutes=args.minutes, settings=tuple(args.set),
                         train_in_subprocess=True)
     made = run_pipeline(spec, through="evaluate", progress=False)
-    trained, synthetic = made["training"] or {}, made["evaluation"]
+    trained, synthetic = made["training"] or last_training_row(spec.folders["run"]), made["evaluation"]
     model = load_model(spec.folders["export"] / "model.tflite")
     letters = read_set(model, letter_words(name, Path(args.data), out / "openasl-extracted", args.seed))
+    names = read_set(model, letter_words(name, Path(args.data), out / "openasl-extracted", args.seed, NAMES))
     return {"held_out": name, "trained_on": list(sources), **letters, "digits": read_set(model, digits),
+            "names": names, "reused_training": "train" in made["reused"],
             "synthetic_test_score": round(synthetic["score"], 4), "steps": trained.get("step"),
             "train_seconds": trained.get("elapsed_s")}
+
+
+def _part(result: dict, keys: tuple[str, ...]) -> dict:
+    for key in keys:
+        result = result[key]
+    return result
 
 
 def main() -> None:
@@ -93,7 +104,11 @@ def main() -> None:
         report["reported_first_char_accuracy"] = round(float(np.mean([r["first_char_accuracy"] for r in reported])), 4)
         elsewhere = [r["first_letters_elsewhere"] for r in reported if r["first_letters_elsewhere"] is not None]
         report["reported_first_letters_elsewhere"] = round(float(np.mean(elsewhere)), 4) if elsewhere else None
-        report["reported_mean_beam_lm"] = round(float(np.mean([r["beam_lm"]["score"] for r in reported])), 4)
+        for key, part in (("reported_mean_beam_lm", ("beam_lm",)),
+                          ("reported_mean_beam_lm_no_lexicon", ("beam_lm_no_lexicon",)),
+                          ("reported_names", ("names",)), ("reported_names_beam_lm", ("names", "beam_lm")),
+                          ("reported_names_beam_lm_no_lexicon", ("names", "beam_lm_no_lexicon"))):
+            report[key] = round(float(np.mean([_part(r, part)["score"] for r in reported])), 4)
     if args.development in folds:
         report["development_score"] = folds[args.development]["score"]
     report["digits_mean"] = round(float(np.mean([r["digits"]["score"] for r in folds.values()])), 4)

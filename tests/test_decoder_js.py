@@ -8,7 +8,7 @@ import pytest
 from fingerspell.decoders.beam import SearchSettings, beam_search
 from fingerspell.decoders.lm import BUNDLED_LM, load_lm
 from fingerspell.decoders.options import DecodingOptions, greedy_decode
-from fingerspell.decoders.words import UserWords
+from fingerspell.decoders.words import BUNDLED_LEXICON, UserWords, read_lexicon
 from fingerspell.live.serve import PAGE
 from fingerspell.vocab import NUM_CHARACTERS
 
@@ -31,6 +31,8 @@ def page():
         const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
         window.lm = fingerspellDecoder.parseLM(bytes.buffer, 'chars.fslm');
     }""", base64.b64encode(BUNDLED_LM.read_bytes()).decode())
+    page.evaluate("(text) => { window.lexicon = fingerspellDecoder.parseWords(text, 'words.txt', true); }",
+                  BUNDLED_LEXICON.read_text(encoding="utf-8"))
     yield page
     browser.close()
     playwright.stop()
@@ -48,25 +50,27 @@ def probabilities():
     return rows
 
 
-def js_search(page, probabilities, settings: dict, words: list[str] | None) -> dict:
-    return page.evaluate("""([rows, steps, settings, words]) => {
+def js_search(page, probabilities, settings: dict, words: list[str] | None, lexicon: bool) -> dict:
+    return page.evaluate("""([rows, steps, settings, words, lexicon]) => {
         const listed = words ? fingerspellDecoder.parseWords(words.join('\\n')) : null;
-        return fingerspellDecoder.beamSearch(new Float32Array(rows), steps, settings, window.lm, listed);
-    }""", [probabilities.astype(np.float32).ravel().tolist(), len(probabilities), settings, words])
+        return fingerspellDecoder.beamSearch(new Float32Array(rows), steps, settings, window.lm, listed,
+                                             lexicon ? window.lexicon : null);
+    }""", [probabilities.astype(np.float32).ravel().tolist(), len(probabilities), settings, words, lexicon])
 
 
 @pytest.mark.parametrize("settings", [DecodingOptions(decoder="beam"), DecodingOptions(decoder="beam", beam_width=3,
-                                      lm_weight=0.8, length_bonus=0.5, word_bonus=2.0)])
+                                      lm_weight=0.8, length_bonus=0.5, word_bonus=2.0, lexicon_bonus=2.0)])
 def test_page_beam_search_reads_what_python_reads(page, probabilities, settings):
-    lm = load_lm()
+    lm, lexicon = load_lm(), read_lexicon()
     search = settings.settings()
     js_settings = {"beamWidth": search.beam_width, "lmWeight": search.lm_weight,
-                   "lengthBonus": search.length_bonus, "wordBonus": search.word_bonus}
-    for words in (None, WORDS):
+                   "lengthBonus": search.length_bonus, "wordBonus": search.word_bonus,
+                   "lexiconBonus": search.lexicon_bonus}
+    for words, with_lexicon in ((None, False), (WORDS, False), (None, True), (WORDS, True)):
         listed = UserWords.from_words(words) if words else None
         for rows in probabilities:
-            text, confidence, score = beam_search(rows, search, lm, listed)
-            got = js_search(page, rows, js_settings, words)
+            text, confidence, score = beam_search(rows, search, lm, listed, lexicon if with_lexicon else None)
+            got = js_search(page, rows, js_settings, words, with_lexicon)
             assert got["text"] == text and got["score"] == pytest.approx(score, abs=1e-9)
             assert got["confidence"] == pytest.approx(confidence, abs=1e-7)
 
@@ -75,7 +79,10 @@ def test_page_defaults_and_greedy_are_pythons(page, probabilities):
     defaults = DecodingOptions()
     assert page.evaluate("fingerspellDecoder.DEFAULTS") == {
         "beamWidth": defaults.beam_width, "lmWeight": defaults.lm_weight, "lengthBonus": defaults.length_bonus,
-        "wordBonus": defaults.word_bonus, "minProbability": SearchSettings().min_probability}
+        "wordBonus": defaults.word_bonus, "minProbability": SearchSettings().min_probability,
+        "lexiconBonus": defaults.lexicon_bonus}
+    assert page.evaluate("window.lexicon.beginnings.size") == 0  # whole words only, as read_lexicon
+    assert sorted(page.evaluate("[...window.lexicon.words]")) == sorted(read_lexicon().words)
     for rows in probabilities:
         assert page.evaluate("([r, n]) => fingerspellDecoder.greedy(new Float32Array(r), n)",
                              [rows.ravel().tolist(), len(rows)]) == greedy_decode(rows)[0]

@@ -10,8 +10,8 @@ from fingerspell.cli import main
 from fingerspell.decoders.beam import SearchSettings, beam_search
 from fingerspell.decoders.lm import BUNDLED_LM, END, START, LMFileError, load_lm, write_lm
 from fingerspell.decoders.lm_build import build_tables
-from fingerspell.decoders.options import NO_LM, Decoder, DecodingOptions, greedy_decode
-from fingerspell.decoders.words import UserWords, read_words
+from fingerspell.decoders.options import NO_LEXICON, NO_LM, Decoder, DecodingOptions, greedy_decode
+from fingerspell.decoders.words import BUNDLED_LEXICON, UserWords, read_lexicon, read_words
 from fingerspell.errors import DataError
 from fingerspell.vocab import BLANK_TOKEN, CHAR_TO_INDEX, NUM_CHARACTERS, encode
 
@@ -147,6 +147,39 @@ def test_the_users_words_settle_a_doubtful_letter_and_only_as_whole_words():
     # "mari" is the beginning of a listed word but not one: no pull towards ending inside a word
     cut = spelled("marl", doubt={3: {"l": 0.6, "i": 0.4}})
     assert beam_search(cut, SearchSettings(lm_weight=0, word_bonus=1.0), words=words)[0] == "marl"
+
+
+def test_the_lexicon_rewards_whole_words_only_and_never_a_split():
+    lexicon = UserWords.from_words(["jacket", "jack", "kettle"], whole_only=True)
+    assert lexicon.beginnings == frozenset()
+    lexical = SearchSettings(lm_weight=0, lexicon_bonus=0.5)
+    doubtful = spelled("jackat", doubt={4: {"a": 0.6, "e": 0.4}})
+    assert beam_search(doubtful, SearchSettings(lm_weight=0))[0] == "jackat"
+    assert beam_search(doubtful, lexical, lexicon=lexicon)[0] == "jacket"
+    # while a word is being read it earns nothing: "jacke" (no word) is not pulled towards "jacket"
+    assert beam_search(spelled("jacke", doubt={4: {"e": 0.6, "a": 0.4}}), lexical, lexicon=lexicon)[0] == "jacke"
+    # a piece ended by a break earns as a whole word: "jackat kettle" -> "jacket kettle"
+    two = spelled("jackat kettle", doubt={4: {"a": 0.6, "e": 0.4}})
+    assert beam_search(two, lexical, lexicon=lexicon)[0] == "jacket kettle"
+
+
+def test_bundled_lexicon_is_english_words_of_four_letters_or_more():
+    lexicon = read_lexicon()
+    assert read_lexicon(BUNDLED_LEXICON) == lexicon and lexicon.beginnings == frozenset()
+    assert 40_000 <= len(lexicon.words) <= 60_000
+    assert min(map(len, lexicon.words)) == 4 and all(w.isalpha() and w.isascii() for w in lexicon.words)
+    assert {"house", "river", "street", "window"} <= lexicon.words and "gen" not in lexicon.words
+    assert Decoder(DecodingOptions(decoder="beam")).lexicon == lexicon
+    assert Decoder(DecodingOptions(decoder="beam", lexicon=NO_LEXICON)).lexicon is None
+
+
+def test_a_bad_lexicon_is_an_error_naming_it(tmp_path):
+    bad = tmp_path / "lexicon.txt"
+    bad.write_text("house\nstraße\n", encoding="utf-8")
+    with pytest.raises(DataError, match="line 2: characters outside"):
+        Decoder(DecodingOptions(decoder="beam", lexicon=str(bad)))
+    with pytest.raises(DataError, match="words file not found"):
+        Decoder(DecodingOptions(decoder="beam", lexicon=str(tmp_path / "nowhere.txt")))
 
 
 def test_options_refuse_what_does_not_go_together():

@@ -1,10 +1,11 @@
 """The live page reads as `fingerspell predict` does: the beam search on the export's per-step probabilities,
-with the bundled language model served beside the page and the user's words from ?words=."""
+with the bundled language model and lexicon served beside the page and the user's words from ?words=."""
 import numpy as np
 import pytest
 
 from fingerspell.decoders.lm import BUNDLED_LM
 from fingerspell.decoders.options import DecodingOptions
+from fingerspell.decoders.words import BUNDLED_LEXICON
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,8 @@ def test_live_page_reads_with_the_beam_search_and_the_users_words_as_python(quer
     words.write_text("Maria\ncreekhouse\n", encoding="utf-8")
     live = LivePage(None, None, query=query)
     try:
-        live.wait("s.model && (s.reading.lm || s.reading.decoder === 'greedy')", timeout_s=300)
+        live.wait("s.model && ((s.reading.lm && s.reading.lexicon) || s.reading.decoder === 'greedy')",
+                  timeout_s=300)
         reads = [live.page.evaluate("frames => window.fingerspell.read(frames)",
                                     page_frames(lite.columns, p).reshape(len(p), -1).tolist()) for p in phrases]
         state = live.state("({decoder: s.reading.decoder, words: s.reading.words && [...s.reading.words.words],"
@@ -64,7 +66,7 @@ def test_live_page_reads_with_the_beam_search_and_the_users_words_as_python(quer
     assert "Language model" not in state["message"] and "Words" not in state["message"]
 
 
-def test_served_language_model_is_the_bundled_one():
+def test_served_language_model_and_lexicon_are_the_bundled_ones():
     import urllib.request
     import threading
     from test_serve import web_root
@@ -72,8 +74,9 @@ def test_served_language_model_is_the_bundled_one():
     server = make_server(None, web_root(), port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/lm/chars.fslm"
-        assert urllib.request.urlopen(url).read() == BUNDLED_LM.read_bytes()
+        root = f"http://127.0.0.1:{server.server_address[1]}/lm/"
+        assert urllib.request.urlopen(root + "chars.fslm").read() == BUNDLED_LM.read_bytes()
+        assert urllib.request.urlopen(root + "words.txt").read() == BUNDLED_LEXICON.read_bytes()
     finally:
         server.shutdown()
         server.server_close()

@@ -6,7 +6,8 @@ from conftest import shared
 from fingerspell.evaluation.real_sets import digit_strings, first_and_rest, letter_words, read_set
 from fingerspell.layout import NUM_LANDMARKS
 from fingerspell.synth.handshapes import digit_bank
-from fingerspell.synth.real_letters import WORDS
+from fingerspell.decoders.words import read_lexicon
+from fingerspell.synth.real_letters import NAMES, WORDS
 
 
 def test_digit_strings_are_seeded_and_spelled_by_held_out_people():
@@ -46,13 +47,20 @@ def test_a_set_is_read_greedy_and_with_the_beam_search():
     class Model:
         def predict(self, frames, decoder):
             word = "".join(chr(97 + int(v)) for v in frames[:, 0, 0])
-            return word if decoder == "greedy" else word[1:]
+            return word if decoder == "greedy" else word[1:] if decoder == "beam" else word[:-1]
 
     sequences = [(w, np.array([[[ord(c) - 97, 0, 0]] for c in w], float)) for w in ("abc", "dog")]
     read = read_set(Model(), sequences)
     assert read["score"] == 1.0 and read["first_char_accuracy"] == 1.0 and read["sequences"] == 2
     assert read["beam_lm"] == {"score": 0.6667, "first_char_accuracy": 0.0, "rest_score": 1.0,
                                "first_letters_elsewhere": None}
+    assert read["beam_lm_no_lexicon"] == {"score": 0.6667}
+
+
+def test_the_names_are_out_of_the_lexicon_and_the_words_in_it():
+    lexicon = read_lexicon()
+    assert not set(NAMES) & lexicon.words and len(NAMES) == 20
+    assert set(WORDS) <= lexicon.words  # said beside every figure the lexicon changes (docs/decoding.md)
 
 
 def test_real_letters_are_spelled_as_the_words(tmp_path):
@@ -62,3 +70,4 @@ def test_real_letters_are_spelled_as_the_words(tmp_path):
     assert all(frames.shape[1:] == (NUM_LANDMARKS, 3) and len(frames) >= 6 * len(w) for w, frames in words)
     again = letter_words("borisgraudt", data, tmp_path, seed=1)
     assert all(np.array_equal(a, b, equal_nan=True) for (_, a), (_, b) in zip(words, again))
+    assert [w for w, _ in letter_words("borisgraudt", data, tmp_path, seed=1, words=NAMES[:3])] == list(NAMES[:3])

@@ -1,4 +1,5 @@
-"""The decoding options `predict` and `evaluate` share: --decoder, --beam-width, --lm-weight, --lm, --words.
+"""The decoding options `predict` and `evaluate` share: --decoder, --beam-width, --lm-weight, --lm, --lexicon,
+--words.
 
 `predict` reads with the beam search and the language model by default: bench/decoding.py measured it better
 than greedy on the bundled model, on real signers' letters (+0.03) and on new synthetic phrases of every
@@ -26,6 +27,10 @@ def add_decoder_arguments(parser: argparse.ArgumentParser, default_decoder: str)
                        help="score added per character of a --words word")
     group.add_argument("--lm", metavar="FILE", help="a language model file from tools/make_lm.py (default: the "
                        "bundled one; 'none': no language model)")
+    group.add_argument("--lexicon-bonus", type=float, default=defaults.lexicon_bonus,
+                       help="score added per character of a whole word of the lexicon")
+    group.add_argument("--lexicon", metavar="FILE", help="whole words the search favours, one per line (default: "
+                       "the bundled 46,000 English words; 'none': no lexicon)")
     group.add_argument("--words", metavar="FILE",
                        help="your own words and names, one per line: the beam search favours them")
 
@@ -35,5 +40,5 @@ def decoding_options(args, default_decoder: str) -> DecodingOptions:
     ValueError for values that do not go together (--decoder greedy --words FILE)."""
     decoder = getattr(args, "decoder", None) or ("beam" if args.words is not None else default_decoder)
     return DecodingOptions(decoder=decoder, beam_width=args.beam_width, lm_weight=args.lm_weight,
-                           length_bonus=args.length_bonus, word_bonus=args.word_bonus, lm=args.lm,
-                           words=args.words)
+                           length_bonus=args.length_bonus, word_bonus=args.word_bonus,
+                           lexicon_bonus=args.lexicon_bonus, lm=args.lm, lexicon=args.lexicon, words=args.words)

@@ -1,4 +1,5 @@
-"""The user's own words (`--words FILE`, the page's `?words=`): names and places a person spells most.
+"""Word lists the beam search favours: the user's own words (`--words FILE`, the page's `?words=`), the names
+and places a person spells most, and the bundled English lexicon (assets/lm/words.txt, tools/make_lexicon.py).
 
 A words file holds one word or name per line, UTF-8. Letters are lowercased (the 59 characters have no
 capitals); any other character outside the 59 is an error naming the file and the line. A line is split
@@ -7,7 +8,9 @@ into pieces at every character that is not a letter, a digit or an apostrophe ("
 
 In the beam search a piece being read earns `bonus` per character while it is still the beginning of a
 listed piece, and keeps it only if it ends as a whole listed piece: a reading is pulled towards the list,
-never pushed to end inside a listed word.
+never pushed to end inside a listed word. The lexicon is `whole_only`: its piece earns only once it ends
+as a whole word. A list of 50,000 words begins almost every string, so a reward for beginnings would only
+favour longer readings; a reward for whole words favours "jacket" over "jackat".
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from pathlib import Path
 from fingerspell.errors import DataError
 from fingerspell.vocab import CHARACTERS, unknown_characters
 
+BUNDLED_LEXICON = Path(__file__).resolve().parents[1] / "assets" / "lm" / "words.txt"
 PIECE_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'")
 BREAK_SYMBOLS = frozenset(i for i, c in enumerate(CHARACTERS) if c not in PIECE_CHARACTERS)
 
@@ -35,15 +39,16 @@ def pieces(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class UserWords:
-    """The listed pieces and every beginning of one, for the search's bonus."""
+    """The listed pieces and, unless `whole_only`, every beginning of one, for the search's bonus."""
     words: frozenset[str]
     beginnings: frozenset[str]
     source: str = ""
 
     @classmethod
-    def from_words(cls, words, source: str = "") -> "UserWords":
+    def from_words(cls, words, source: str = "", whole_only: bool = False) -> "UserWords":
         listed = frozenset(p for word in words for p in pieces(word.lower()))
-        return cls(listed, frozenset(w[:k] for w in listed for k in range(1, len(w) + 1)), source)
+        beginnings = frozenset() if whole_only else frozenset(w[:k] for w in listed for k in range(1, len(w) + 1))
+        return cls(listed, beginnings, source)
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class WordState:
         return self.done + (len(self.piece) if self.piece in open_piece else 0)
 
 
-def read_words(path: str | Path) -> UserWords:
+def read_words(path: str | Path, whole_only: bool = False) -> UserWords:
     """A words file -> UserWords. DataError naming the file (and the line) if it is missing, not UTF-8 text,
     has no words, or holds a character outside the 59 after lowercasing."""
     path = Path(path)
@@ -88,7 +93,12 @@ def read_words(path: str | Path) -> UserWords:
             raise DataError(f"line {number}: characters outside the 59-character vocabulary: {bad!r}", path)
         if word:
             words.append(word)
-    listed = UserWords.from_words(words, str(path))
+    listed = UserWords.from_words(words, str(path), whole_only)
     if not listed.words:
         raise DataError("no words in it; expected one word or name per line", path)
     return listed
+
+
+def read_lexicon(path: str | Path | None = None) -> UserWords:
+    """The lexicon file (default: the bundled one) -> a whole-only UserWords; read_words' errors."""
+    return read_words(BUNDLED_LEXICON if path is None else path, whole_only=True)

@@ -1,12 +1,14 @@
 """Real-hand test sets and how a model reads them: the one definition the benches and the bundled model's
 record share.
 
-- letter words: one real letter signer's letters (synth.real_letters) spelled as real_letters.WORDS; a J or Z
+- letter words: one real letter signer's letters (synth.real_letters) spelled as real_letters.WORDS (or
+  real_letters.NAMES, names the beam search's lexicon does not hold); a J or Z
   the signer's data holds still is moved along the spoken-to-signed signer's real trace (synth.traces);
 - digit strings: 7 to 10 digits, each string spelled with the real number handshapes of one person the
   generator never draws (tools/make_digit_assets.py holds about a fifth of the people out);
 - `read_set`: the competition score, greedy (the exported `outputs`) and with the beam search and the
-  bundled language model at their defaults, with the first character of each word scored apart.
+  bundled language model and lexicon at their defaults (and without the lexicon), with the first character
+  of each word scored apart.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from fingerspell.decoders.options import NO_LEXICON, DecodingOptions
 from fingerspell.metrics import score
 from fingerspell.synth.handshapes import digit_bank, is_mirrored
 from fingerspell.synth.real_letters import PHOTO_FOLDER, WORDS, RealLetters, read_signer, spell_word
@@ -25,8 +28,9 @@ from fingerspell.synth.traces import TRACED, trace_of
 DIGIT_WRIST, DIGIT_PALM = np.array([0.5, 0.75, 0.0]), 0.1
 
 
-def letter_words(name: str, data_root: str | Path, extracted: str | Path, seed: int) -> list[tuple[str, np.ndarray]]:
-    """(word, frames) for every word of WORDS, spelled with real signer `name`'s letters (seeded). The
+def letter_words(name: str, data_root: str | Path, extracted: str | Path, seed: int,
+                 words: tuple[str, ...] = WORDS) -> list[tuple[str, np.ndarray]]:
+    """(word, frames) for every word of `words`, spelled with real signer `name`'s letters (seeded). The
     openasl photos are extracted into `extracted` once (needs the video environment)."""
     data_root, extracted = Path(data_root), Path(extracted)
     if name == "openasl" and not (extracted / "metadata.csv").is_file():
@@ -36,7 +40,7 @@ def letter_words(name: str, data_root: str | Path, extracted: str | Path, seed: 
     mirrored = is_mirrored(real.hands, real.letters)
     rng = np.random.default_rng([seed, 5])
     traces = real_traces(data_root)
-    return [(word, spell_word(real, word, rng, mirrored, traces)) for word in WORDS]
+    return [(word, spell_word(real, word, rng, mirrored, traces)) for word in words]
 
 
 def real_traces(data_root: str | Path) -> dict[str, np.ndarray]:
@@ -106,13 +110,17 @@ def _first_letters_elsewhere(words: list[str], readings: list[str]) -> float | N
 
 def read_set(model, sequences: list[tuple[str, np.ndarray]], examples: int = 8) -> dict:
     """Greedy (the exported `outputs`, by which models are compared) and, under "beam_lm", the beam search
-    with the bundled language model and its default settings, as `fingerspell predict` reads."""
+    with the bundled language model and lexicon at their default settings, as `fingerspell predict` reads;
+    "beam_lm_no_lexicon": the same search without the lexicon."""
     words = [w for w, _ in sequences]
     readings = [model.predict(frames, "greedy") for _, frames in sequences]
     beam = [model.predict(frames, "beam") for _, frames in sequences]
+    no_lexicon = DecodingOptions(decoder="beam", lexicon=NO_LEXICON)
+    unlisted = [model.predict(frames, no_lexicon) for _, frames in sequences]
     result, beam_result = score(words, readings), score(words, beam)
     return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": len(words),
             **first_and_rest(words, readings),
             "beam_lm": {"score": round(beam_result["score"], 4), **first_and_rest(words, beam)},
+            "beam_lm_no_lexicon": {"score": round(score(words, unlisted)["score"], 4)},
             "median_frames": float(np.median([len(f) for _, f in sequences])),
             "examples": [f"{w} -> {r}" for w, r in list(zip(words, readings))[:examples]]}

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from fingerspell.decoders.lm import BUNDLED_LM
+from fingerspell.decoders.words import BUNDLED_LEXICON
 from fingerspell.export.artifact import ARGS_FILE, CHARACTER_MAP_FILE, ONNX_FILE
 from fingerspell.export.onnx import ContractError, browser_model, model_files
 from fingerspell.live.assets import missing_packages
@@ -91,6 +92,8 @@ def make_handler(model: ModelSource, root: Path):
                 return self._file(Path(status["folder"]) / name)
             if path == "/lm/chars.fslm":  # the beam search's language model (web/reading.js)
                 return self._file(BUNDLED_LM)
+            if path == "/lm/words.txt":  # its lexicon
+                return self._file(BUNDLED_LEXICON)
             if path.startswith("/vendor/"):
                 return self._file(vendor / path.removeprefix("/vendor/"), inside=vendor)
             if path in ("/", "/index.html"):

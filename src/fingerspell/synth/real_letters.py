@@ -165,6 +165,11 @@ WORDS = ("alligator", "monkey", "jazz", "quiz", "yellow", "kitchen", "winter", "
          "jungle", "violin", "window", "queen", "oxygen", "puzzle", "dolphin", "basket", "hollow", "lemon",
          "tiger", "pencil", "rocket", "wizard", "falcon", "ginger", "velvet", "jacket", "vortex", "quick",
          "boxer", "hybrid", "crumb", "flight", "squid", "knight", "plaza", "dizzy", "mystic", "jewel")
+# names the bundled lexicon (assets/lm/words.txt) does not hold: what the beam search's lexicon must not
+# spoil (tests/test_real_sets.py checks that none is in it)
+NAMES = ("kowalczyk", "brzezinski", "okonkwo", "tavarez", "quintero", "oyelaran", "zbigniew", "szymanska",
+         "vuksanovic", "halvorsen", "lindqvist", "yevgeny", "xochitl", "fitzwilliam", "quezada", "bjornstad",
+         "wojcik", "ibekwe", "tremblay", "haruki")
 TRANSITION_FRAMES = 3
 # frame-to-frame landmark noise of a hand held still, in image units, for a letter held from one capture
 # (a photo or a single row): MediaPipe never returns the same landmarks twice

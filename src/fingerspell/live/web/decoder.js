@@ -9,7 +9,8 @@
   const CHARACTERS = " !#$%&'()*+,-./0123456789:;=?@[_abcdefghijklmnopqrstuvwxyz~";
   const PIECE_CHARACTERS = new Set("abcdefghijklmnopqrstuvwxyz0123456789'");
   const NEVER = -Infinity;
-  const DEFAULTS = { beamWidth: 8, lmWeight: 0.3, lengthBonus: 1.5, wordBonus: 1.0, minProbability: 1e-3 };
+  const DEFAULTS = { beamWidth: 16, lmWeight: 0.3, lengthBonus: 1.5, wordBonus: 1.0, minProbability: 1e-3,
+                     lexiconBonus: 0.5 };
 
   // ------------------------------------------------------------ the language model file (lm.py)
 
@@ -106,7 +107,7 @@
     return result;
   }
 
-  // ------------------------------------------------------------ the user's words (words.py)
+  // ------------------------------------------------------------ the user's words and the lexicon (words.py)
 
   function pieces(text) {
     const out = [];
@@ -119,8 +120,9 @@
     return out;
   }
 
-  // the text of a words file -> {words, beginnings}; throws naming `name` and the line
-  function parseWords(text, name = "the words list") {
+  // the text of a words file -> {words, beginnings}; throws naming `name` and the line. wholeOnly (the
+  // lexicon): no beginnings, a piece earns only once it ends as a whole word
+  function parseWords(text, name = "the words list", wholeOnly = false) {
     const words = new Set(), beginnings = new Set();
     text.replace(/^\ufeff/, "").split(/\r\n|\n|\r/).forEach((line, index) => {
       const word = line.trim().toLowerCase();
@@ -128,7 +130,7 @@
       if (bad.length) throw new Error(`${name}: line ${index + 1}: characters outside the 59-character vocabulary: ${JSON.stringify(bad)}`);
       for (const piece of pieces(word)) {
         words.add(piece);
-        for (let k = 1; k <= piece.length; k++) beginnings.add(piece.slice(0, k));
+        if (!wholeOnly) for (let k = 1; k <= piece.length; k++) beginnings.add(piece.slice(0, k));
       }
     });
     if (!words.size) throw new Error(`${name}: no words in it; expected one word or name per line`);
@@ -159,20 +161,23 @@
   const byRank = (key) => (a, b) => (b[key] - a[key]) || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
 
   // probabilities: Float32Array (steps * 60, row-major: 59 characters + blank) -> {text, score, confidence}
-  function beamSearch(probabilities, steps, settings = {}, lm = null, words = null) {
+  // words: the user's (parseWords); lexicon: a whole-only list (parseWords(text, name, true))
+  function beamSearch(probabilities, steps, settings = {}, lm = null, words = null, lexicon = null) {
     settings = { ...DEFAULTS, ...settings };
-    let beams = [{ text: "", symbols: [], lm: 0, words: { done: 0, piece: "" }, confidence: [], blank: 0, character: NEVER }];
+    const lists = { words, lexicon };
+    let beams = [{ text: "", symbols: [], lm: 0, words: { done: 0, piece: "" }, lexicon: { done: 0, piece: "" },
+                   confidence: [], blank: 0, character: NEVER }];
     for (let t = 0; t < steps; t++) {
       beams = step(beams, probabilities.subarray(t * (NUM_CHARACTERS + 1), (t + 1) * (NUM_CHARACTERS + 1)),
-                   settings, lm, words);
+                   settings, lm, lists);
     }
-    const finals = beams.map((h) => ({ h, text: h.text, score: finalScore(h, settings, lm, words) }));
+    const finals = beams.map((h) => ({ h, text: h.text, score: finalScore(h, settings, lm, lists) }));
     finals.sort(byRank("score"));
     const best = finals[0];
     return { text: best.text, score: best.score, confidence: best.h.confidence };
   }
 
-  function step(beams, row, settings, lm, words) {
+  function step(beams, row, settings, lm, lists) {
     const logs = Array.from(row, (p) => (p > 0 ? Math.log(p) : NEVER));
     const tried = [];
     for (let c = 0; c < NUM_CHARACTERS; c++) if (row[c] >= settings.minProbability) tried.push(c);
@@ -188,12 +193,12 @@
       }
       for (const symbol of tried) {
         const repeat = beam.symbols.length > 0 && symbol === beam.symbols[beam.symbols.length - 1];
-        const longer = extended(following, beam, symbol, row[symbol], lm, words);
+        const longer = extended(following, beam, symbol, row[symbol], lm, lists);
         longer.character = logAdd(longer.character, (repeat ? beam.blank : total) + logs[symbol]);
       }
     }
     const ranked = [...following.values()];
-    for (const h of ranked) h.rank = rank(h, settings, words);
+    for (const h of ranked) h.rank = rank(h, settings, lists);
     ranked.sort(byRank("rank"));
     return ranked.slice(0, settings.beamWidth);
   }
@@ -201,20 +206,22 @@
   function entry(following, beam) {
     let found = following.get(beam.text);
     if (!found) {
-      found = { text: beam.text, symbols: beam.symbols, lm: beam.lm, words: beam.words,
+      found = { text: beam.text, symbols: beam.symbols, lm: beam.lm, words: beam.words, lexicon: beam.lexicon,
                 confidence: [...beam.confidence], blank: NEVER, character: NEVER };
       following.set(beam.text, found);
     }
     return found;
   }
 
-  function extended(following, beam, symbol, probability, lm, words) {
+  function extended(following, beam, symbol, probability, lm, lists) {
     const text = beam.text + CHARACTERS[symbol];
     let found = following.get(text);
     if (!found) {
+      const { words, lexicon } = lists;
       const lmScore = beam.lm + (lm ? lmLogProbs(lm, [START, ...beam.symbols])[symbol] : 0);
       const state = words ? wordsAfter(beam.words, CHARACTERS[symbol], words) : beam.words;
-      found = { text, symbols: [...beam.symbols, symbol], lm: lmScore, words: state,
+      const known = lexicon ? wordsAfter(beam.lexicon, CHARACTERS[symbol], lexicon) : beam.lexicon;
+      found = { text, symbols: [...beam.symbols, symbol], lm: lmScore, words: state, lexicon: known,
                 confidence: [...beam.confidence, probability], blank: NEVER, character: NEVER };
       following.set(text, found);
     } else {
@@ -223,15 +230,21 @@
     return found;
   }
 
-  function rank(h, settings, words) {
+  function rank(h, settings, lists) {
     const score = logAdd(h.blank, h.character) + settings.lmWeight * h.lm + settings.lengthBonus * h.symbols.length;
-    return score + (words ? settings.wordBonus * wordsScore(h.words, words, false) : 0);
+    return score + listed(h, settings, lists, false);
   }
 
-  function finalScore(h, settings, lm, words) {
+  function finalScore(h, settings, lm, lists) {
     const end = lm ? lmLogProbs(lm, [START, ...h.symbols])[END] : 0;
     const score = logAdd(h.blank, h.character) + settings.lmWeight * (h.lm + end) + settings.lengthBonus * h.symbols.length;
-    return score + (words ? settings.wordBonus * wordsScore(h.words, words, true) : 0);
+    return score + listed(h, settings, lists, true);
+  }
+
+  // the bonuses of the user's words, then of the lexicon (beam.py's _listed)
+  function listed(h, settings, { words, lexicon }, final) {
+    const bonus = words ? settings.wordBonus * wordsScore(h.words, words, final) : 0;
+    return bonus + (lexicon ? settings.lexiconBonus * wordsScore(h.lexicon, lexicon, final) : 0);
   }
 
   // CTC best path, as decoders/options.py greedy_decode

@@ -1,5 +1,5 @@
 // How the page turns the model's run into text, as `fingerspell predict` does: the beam search with the
-// character language model (decoder.js) on the per-step probabilities, the export's second output, or
+// character language model and the English lexicon (decoder.js) on the per-step probabilities, the export's second output, or
 // greedy (the exported `outputs`) with ?decoder=greedy or for a model without per-step probabilities.
 // The user's own words come from ?words=maria,lopez,oak or a words file chosen on the page (one per line).
 // Exposed as globalThis.pageReading; app.js calls load() once and text() per reading.
@@ -10,17 +10,23 @@
   const params = new URLSearchParams(location.search);
   const reading = {
     decoder: params.get("decoder") === "greedy" ? "greedy" : "beam",
-    lm: null, words: null, wordsSource: null, problem: null, wordsProblem: null, timings: [],
+    lm: null, lexicon: null, words: null, wordsSource: null, problem: null, wordsProblem: null, timings: [],
   };
 
-  // the language model and ?words=; a problem with either is reported (reading.problem), never hidden
+  // the language model, the lexicon and ?words=; a problem with any is reported (reading.problem), never hidden
   async function load() {
     if (reading.decoder !== "beam") return;
+    const fetched = async (path) => {
+      const response = await fetch(path);
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${response.statusText}`);
+      return response;
+    };
     try {
-      const response = await fetch("/lm/chars.fslm");
-      if (!response.ok) throw new Error(`/lm/chars.fslm: ${response.status} ${response.statusText}`);
-      reading.lm = decoder.parseLM(await response.arrayBuffer(), "/lm/chars.fslm");
+      const [lm, lexicon] = await Promise.all([fetched("/lm/chars.fslm"), fetched("/lm/words.txt")]);
+      reading.lm = decoder.parseLM(await lm.arrayBuffer(), "/lm/chars.fslm");
+      reading.lexicon = decoder.parseWords(await lexicon.text(), "/lm/words.txt", true);
     } catch (error) {
+      reading.lm = null;
       reading.problem = `Language model: ${error.message}. Reading greedy until the page is reloaded.`;
     }
     if (params.get("words")) setWords(params.get("words").split(",").join("\n"), "?words=");
@@ -51,7 +57,7 @@
       return { text: greedyText, greedyText, decoder: "greedy" };
     }
     const started = performance.now();
-    const found = decoder.beamSearch(steps.data, steps.dims[0], {}, reading.lm, reading.words);
+    const found = decoder.beamSearch(steps.data, steps.dims[0], {}, reading.lm, reading.words, reading.lexicon);
     reading.timings = [...reading.timings.slice(-99), [steps.dims[0], performance.now() - started]];
     return { text: found.text, greedyText, decoder: "beam" };
   }
