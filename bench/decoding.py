@@ -1,4 +1,5 @@
-"""Greedy against beam search (alone, with the language model, with the user's words), on the bundled model.
+"""Greedy against beam search (alone, with the language model, with the lexicon, with the user's words), on
+the bundled model.
 
 Reads each sequence once for its per-step probabilities (LiteModel.step_probabilities, checked against the
 exported `outputs`), then decodes them every way. Greedy is the exported `outputs` as a scorer reads them.
@@ -10,13 +11,16 @@ exported `outputs`), then decodes them every way. Greedy is the exported `output
 - real letters: real_letters.WORDS spelled by each of the four real signers' held letters, `--repeats`
   spellings per word (bench/real_letters.py's machinery). The bundled model was trained on synthetic hands
   drawn from all four signers, so these are hands it has seen in other words, not held out.
-- `+words`: the user's list. Synthetic: every piece of the test phrases (as a person who lists the names
+- `beam_lm` is the search with the language model alone; `beam_lm_lexicon` adds the bundled English lexicon
+  (the default of `fingerspell predict`). All 40 real words are in the lexicon; the synthetic phrases' names,
+  streets and web addresses mostly are not.
+- `+words`: the user's list (on top of the defaults, lexicon included). Synthetic: every piece of the test phrases (as a person who lists the names
   and places they spell); real letters: the 40 words. Each with `--distractors` other English words.
 - decode time: milliseconds per 150-frame sequence, the probabilities given (median), in Python and in
   the page's decoder.js in headless Chromium (where chromium is installed), and the model's run for
   `outputs` and for the probabilities.
 
-    python bench/decoding.py [--synthetic out/decoding-synth] [--repeats 3] [--beam-width 8] [--lm-weight W]
+    python bench/decoding.py [--synthetic out/decoding-synth] [--repeats 3] [--beam-width 16] [--lm-weight W]
 
 Prints JSON and appends it to bench/results.jsonl.
 """
@@ -33,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from common import ROOT, record, run
-from fingerspell.decoders.options import NO_LM, Decoder, DecodingOptions
+from fingerspell.decoders.options import NO_LEXICON, NO_LM, Decoder, DecodingOptions
 from fingerspell.decoders.words import pieces
 from fingerspell.evaluation.real_sets import letter_words
 from fingerspell.evaluation.scoring import exported_sequences
@@ -109,6 +113,7 @@ def page_timing(probabilities: list[np.ndarray], words: list[str]) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
     from support.browser import QUIET_CHROMIUM, chromium_path
     from fingerspell.decoders.lm import BUNDLED_LM
+    from fingerspell.decoders.words import BUNDLED_LEXICON
     from fingerspell.live.serve import PAGE
     if chromium_path() is None:
         return {}
@@ -117,7 +122,7 @@ def page_timing(probabilities: list[np.ndarray], words: list[str]) -> dict:
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=QUIET_CHROMIUM)
         page = browser.new_page()
         page.add_script_tag(content=(PAGE / "decoder.js").read_text(encoding="utf-8"))
-        times = page.evaluate("""([lm, rows, words]) => {
+        times = page.evaluate("""([lm, rows, words, lexiconText]) => {
             const D = fingerspellDecoder;
             const model = D.parseLM(Uint8Array.from(atob(lm), (c) => c.charCodeAt(0)).buffer);
             const listed = D.parseWords(words.join('\\n'));
@@ -126,11 +131,13 @@ def page_timing(probabilities: list[np.ndarray], words: list[str]) -> dict:
                                                 f(a, r.length / 60); return performance.now() - t; });
                 return spent.sort((a, b) => a - b)[spent.length >> 1];
             };
+            const lexicon = D.parseWords(lexiconText, 'words.txt', true);
             return {page_greedy_decode_ms: median((a, n) => D.greedy(a, n)),
                     page_beam_lm_decode_ms: median((a, n) => D.beamSearch(a, n, {}, model)),
-                    page_beam_lm_words_decode_ms: median((a, n) => D.beamSearch(a, n, {}, model, listed))};
+                    page_beam_lm_lexicon_decode_ms: median((a, n) => D.beamSearch(a, n, {}, model, null, lexicon)),
+                    page_beam_lm_words_decode_ms: median((a, n) => D.beamSearch(a, n, {}, model, listed, lexicon))};
         }""", [base64.b64encode(BUNDLED_LM.read_bytes()).decode(), [p.ravel().tolist() for p in probabilities],
-               words])
+               words, BUNDLED_LEXICON.read_text(encoding="utf-8")])
         browser.close()
     return {k: round(v, 2) for k, v in times.items()}
 
@@ -166,19 +173,28 @@ def main() -> None:
     parser.add_argument("--lm-weight", type=float, default=DecodingOptions.lm_weight)
     parser.add_argument("--length-bonus", type=float, default=DecodingOptions.length_bonus)
     parser.add_argument("--word-bonus", type=float, default=DecodingOptions.word_bonus)
+    parser.add_argument("--lexicon-bonus", type=float, default=DecodingOptions.lexicon_bonus)
     parser.add_argument("--lm", help="a language model file (default: the bundled one)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model = load_model()
     beam = DecodingOptions(decoder="beam", beam_width=args.beam_width, lm_weight=args.lm_weight,
-                           length_bonus=args.length_bonus, word_bonus=args.word_bonus, lm=args.lm)
+                           length_bonus=args.length_bonus, word_bonus=args.word_bonus,
+                           lexicon_bonus=args.lexicon_bonus, lm=args.lm)
     # the beam alone has no language model's cost per character to balance: no length bonus
-    decoders = {"beam": Decoder(replace(beam, lm=NO_LM, length_bonus=0.0)), "beam_lm": Decoder(beam)}
+    decoders = {"beam": Decoder(replace(beam, lm=NO_LM, lexicon=NO_LEXICON, length_bonus=0.0)),
+                "beam_lm": Decoder(replace(beam, lexicon=NO_LEXICON)), "beam_lm_lexicon": Decoder(beam)}
     report = {"model": "bundled", "options": {k: v for k, v in vars(beam).items() if k != "words"},
               "tuned_on": "dev data only: out/decoding-dev (fingerspell synth --sequences 300 --signers 10 "
-                          "--seed 4244) and the development signer borisgraudt (2 spellings, seeds 100-101)"}
+                          "--seed 4244) and the development signer borisgraudt (2 spellings, seeds 100-101); "
+                          "the width and the lexicon: the same synthetic set read by the development fold's "
+                          "model (bench/real_letters.py, borisgraudt held out) and borisgraudt spelled by it "
+                          "(seeds 100-102)"}
     lm = decoders["beam_lm"].lm
+    lexicon = decoders["beam_lm_lexicon"].lexicon
+    report["lexicon"] = {"file": lexicon.source, "words": len(lexicon.words),
+                         "real_words_in_it": sum(w in lexicon.words for w in WORDS), "real_words": len(WORDS)}
     report["lm"] = {"file": lm.path, "bytes": Path(lm.path).stat().st_size, "order": lm.order,
                     "licence": lm.header.get("licence")}
     words_dir = Path(tempfile.mkdtemp(prefix="decoding-words-", dir=out))

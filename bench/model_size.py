@@ -12,7 +12,10 @@ machine, exports it, and reads:
 - real digit strings of the digit people held out of the generator.
 
     python bench/model_size.py [--configs 128:10,128:30,192:10,192:30] [--from out/bench-real-24/without-borisgraudt]
-        [--development borisgraudt] [--out out/bench-model-size]
+        [--development borisgraudt] [--out out/bench-model-size] [--reuse 128:10=RUN_FOLDER]
+
+`--reuse` takes a configuration's finished run from elsewhere (bench/real_letters.py's development fold is the
+128:10 row, trained on the same data and store) instead of training it again; the row says so.
 
 Run it alone: the budgets are wall clock, and another job on the machine takes steps from every row.
 Prints JSON and appends one line to bench/results.jsonl.
@@ -41,6 +44,14 @@ def configuration(text: str) -> tuple[int, float]:
         raise argparse.ArgumentTypeError(f"{text!r}: expected DIM:MINUTES, e.g. 192:30") from None
 
 
+def reuse(text: str) -> tuple[tuple[int, float], str]:
+    """"128:10=out/x/run" -> ((128, 10.0), "out/x/run")."""
+    config, _, run = text.partition("=")
+    if not run or not (Path(run) / "metrics.csv").is_file():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected DIM:MINUTES=RUN_FOLDER of a finished run")
+    return configuration(config), run
+
+
 def heads_for(dim: int) -> int:
     """The default's 32 dimensions per head (128 / 4), kept as the width grows."""
     return max(1, dim // (CTCConfig.dim // CTCConfig.heads))
@@ -48,15 +59,18 @@ def heads_for(dim: int) -> int:
 
 def one_configuration(dim: int, minutes: float, args, fold: dict, digits, letters) -> dict:
     shared = Path(args.source)
-    settings = (f"ctc.dim={dim}", f"ctc.heads={heads_for(dim)}")
+    default = dim == CTCConfig.dim  # the default network: no settings, the very recipe of the other benches
+    settings = () if default else (f"ctc.dim={dim}", f"ctc.heads={heads_for(dim)}")
+    reused = dict(args.reuse).get((dim, minutes))
     spec = PipelineSpec(str(Path(args.out) / f"dim{dim}-{minutes:g}min"), data=str(shared / "data"),
-                        store=str(shared / "store"), minutes=minutes, settings=settings,
+                        store=str(shared / "store"), run=reused, minutes=minutes, settings=settings,
                         train_in_subprocess=True, **fold)
     made = run_pipeline(spec, through="evaluate", progress=False)
     trained = made["training"] or last_training_row(spec.folders["run"])
     model = load_model(spec.folders["export"] / "model.tflite")
     size = (spec.folders["export"] / "model.tflite").stat().st_size
-    return {"dim": dim, "heads": heads_for(dim), "minutes": minutes, "steps": trained.get("step"),
+    return {"dim": dim, "heads": heads_for(dim), "minutes": minutes, "reused_run": reused,
+            "steps": trained.get("step"),
             "train_seconds": trained.get("elapsed_s"), "tflite_bytes": size,
             "synthetic_test_score": round(made["evaluation"]["score"], 4),
             "development_letters": read_set(model, letters), "digits": read_set(model, digits)}
@@ -69,6 +83,7 @@ def main() -> None:
     parser.add_argument("--from", dest="source", default="out/bench-real-24/without-borisgraudt",
                         help="the development fold's folder of bench/real_letters.py (its data and store)")
     parser.add_argument("--out", default="out/bench-model-size")
+    parser.add_argument("--reuse", type=reuse, action="append", default=[], metavar="DIM:MINUTES=RUN")
     parser.add_argument("--digit-strings", type=int, default=60)
     parser.add_argument("--seed", type=int, default=2026, help="the words' and digit strings' seed")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
