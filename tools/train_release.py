@@ -1,6 +1,7 @@
 """Train the model bundled with fingerspell (src/fingerspell/assets/model), by a recipe anyone can rerun.
 
     python tools/train_release.py [--sequences 6000] [--signers 94] [--seed 2026] [--minutes 40] [--out out/release]
+        [--set ctc.dim=192 --set ctc.heads=6] [--from out/release-24] [--install DIR]
 
 Synthetic data only, handshapes drawn from all four real signers of ../shared/data/real_letters (through the
 packaged bank): synthesise -> prepare (test and validation signers and phrases unseen in training) -> train
@@ -44,6 +45,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=40.0, help="training budget (wall clock)")
     parser.add_argument("--out", default="out/release")
     parser.add_argument("--install", default=str(BUNDLED_MODEL), help="where the model goes")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a training setting (as `fingerspell train --set`), e.g. ctc.dim=192")
+    parser.add_argument("--from", dest="source", metavar="DIR",
+                        help="an earlier release folder whose dataset and store this recipe shares (not made again)")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"),
                         help="the team's real reference data, for the model's real-hand figures")
     args = parser.parse_args()
@@ -51,7 +56,7 @@ def main() -> None:
     started = time.monotonic()
     spec = PipelineSpec(str(out), sequences=args.sequences, signers=args.signers, data_seed=args.seed,
                         model="ctc", preset="cpu", minutes=args.minutes, train_seed=args.train_seed,
-                        train_in_subprocess=True)
+                        settings=tuple(args.set), train_in_subprocess=True, **shared_folders(args))
     trained = run_pipeline(spec, through="train")["training"]
     store = spec.folders["store"]
     precisions = {name: dataclasses.replace(spec, fp16=fp16, export=str(out / f"export-{name}"))
@@ -69,8 +74,10 @@ def main() -> None:
                       f"others held out); no real sequences",
         "recipe": {"sequences": args.sequences, "signers": args.signers, "seed": args.seed,
                    "model": "ctc", "preset": "cpu", "minutes": args.minutes, "train_seed": args.train_seed,
+                   "settings": list(args.set),
                    "command": f"python tools/train_release.py --sequences {args.sequences} --signers {args.signers} "
-                              f"--seed {args.seed} --minutes {args.minutes:g}"},
+                              f"--seed {args.seed} --minutes {args.minutes:g}"
+                              + "".join(f" --set {s}" for s in args.set)},
         # the demo drops these phrases from its own set; a test checks the recipe still regenerates them
         "train_phrases_sha256": phrases_digest(args.sequences, args.signers, args.seed),
         "store_splits": header["splits"],
@@ -91,6 +98,19 @@ def main() -> None:
         shutil.copyfile(export / name, install / name)
     (install / "model.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(info, indent=1))
+
+
+def shared_folders(args) -> dict:
+    """--from DIR: DIR/data and DIR/store, when DIR made them by this recipe's dataset (else an error)."""
+    if not args.source:
+        return {}
+    source = Path(args.source)
+    recorded = json.loads((source / "pipeline.json").read_text(encoding="utf-8"))["folders"]
+    ours = {"sequences": args.sequences, "signers": args.signers, "supplemental": 0, "data_seed": args.seed,
+            "sources": None}
+    if recorded.get("data") != ours:
+        raise SystemExit(f"{source}: its dataset was made by {recorded.get('data')}, not {ours}")
+    return {"data": str(source / "data"), "store": str(source / "store")}
 
 
 def real_scores(model_path: Path, data: Path, out: Path, seed: int) -> dict:
