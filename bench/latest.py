@@ -62,7 +62,7 @@ def _convert(m):
 def _decoding(m):
     return _figures([(f"{label}, {decoder}", _get(m, path.format(decoder)))
                      for label, path in (("synthetic", "synthetic.{}.score"), ("real letters", "real_letters.mean.{}"))
-                     for decoder in ("greedy", "beam_lm", "beam_lm_words")]
+                     for decoder in ("greedy", "beam_lm", "beam_lm_lexicon", "beam_lm_words")]
                     + [("beam + LM ms per 150 frames", _get(m, "time.beam_lm_decode_ms"))])
 
 
@@ -101,6 +101,14 @@ def _live(m):
                      for name, variant in m.items() if isinstance(variant, dict)])
 
 
+def _model_size(m):
+    return _figures([(f"dim {r['dim']}, {r['minutes']:g} min: {what}", _get(r, path))
+                     for r in m.get("rows", [])
+                     for what, path in (("steps", "steps"), ("synthetic", "synthetic_test_score"),
+                                        ("development letters", "development_letters.score"),
+                                        ("real digits", "digits.score"))])
+
+
 def _onset(m):
     return _figures([(f"{key} {source}", _get(m, f"{source}.{key}.median")) for key in ("rise_palms", "forming_s")
                      for source in ("real", "synthetic")])
@@ -127,6 +135,9 @@ def _real_letters(m):
                          ("first letter right", m.get("reported_first_char_accuracy")),
                          ("the same letters later in words", m.get("reported_first_letters_elsewhere")),
                          ("reported mean, beam + LM", m.get("reported_mean_beam_lm")),
+                         ("reported mean, beam + LM without lexicon", m.get("reported_mean_beam_lm_no_lexicon")),
+                         ("names not in the lexicon", m.get("reported_names")),
+                         ("names, beam + LM", m.get("reported_names_beam_lm")),
                          ("real digits, beam + LM", m.get("digits_mean_beam_lm"))]
                         + [(name, signer.get("score")) for name, signer in m.get("signers", {}).items()])
     return _figures([("mean real score", m.get("mean_score"))]
@@ -146,7 +157,7 @@ def _train_step(m):
 
 HEADLINES = {"accuracy": _accuracy, "bundled": _bundled, "convert": _convert, "decoding": _decoding,
              "frame_rate": _frame_rate, "holistic_workers": _holistic_workers, "inference": _inference,
-             "live": _live, "motion": _motion, "onset": _onset, "pipeline": _pipeline,
+             "live": _live, "model_size": _model_size, "motion": _motion, "onset": _onset, "pipeline": _pipeline,
              "real_letters": _real_letters, "scale": _scale, "train_step": _train_step}
 
 
