@@ -122,6 +122,20 @@ def test_record_appends_one_line_in_the_schema(bench, tmp_path, monkeypatch):
     assert latest.headline(json.loads(results.read_text().splitlines()[-1])) == {"score": 0.75}
 
 
+def test_a_reused_run_reports_its_last_training_row(bench, tmp_path):
+    common, latest = bench
+    assert common.last_training_row(tmp_path) == {}
+    (tmp_path / "metrics.csv").write_text("step,epoch,elapsed_s,val_score,lr\n113,0,42.7,0.1,\n"
+                                          "1696,15,600.9,0.87266,1.5e-06\n", encoding="utf-8")
+    assert common.last_training_row(tmp_path) == {"step": 1696, "epoch": 15, "elapsed_s": 600.9,
+                                                  "val_score": 0.87266, "lr": 1.5e-06}
+    rows = {"rows": [{"dim": 192, "minutes": 30.0, "steps": 2999, "synthetic_test_score": 0.892,
+                      "development_letters": {"score": 0.8734}, "digits": {"score": 0.9132}}]}
+    assert latest.headline({"bench": "model_size", "metrics": rows}) == {
+        "dim 192, 30 min: steps": 2999, "dim 192, 30 min: synthetic": 0.892,
+        "dim 192, 30 min: development letters": 0.8734, "dim 192, 30 min: real digits": 0.9132}
+
+
 def test_the_repository_results_are_jsonl_in_the_schema(bench):
     common, latest = bench
     text = (BENCH / "results.jsonl").read_text(encoding="utf-8")
