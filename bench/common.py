@@ -162,16 +162,3 @@ def generator_dataset(batches):
     data = data.padded_batch(batches.config.batch_size, padding_values=(0.0, 0, 0, 0, np.int64(0), np.int64(0)))
     return data.map(_as_dict).prefetch(2)
 
-
-def last_training_row(run: str | Path) -> dict:
-    """The last row of a run's metrics.csv (step, elapsed_s, ...): what a rerun that reuses a finished run
-    reports as its training; {} where there is none."""
-    import csv
-    path = Path(run) / "metrics.csv"
-    if not path.is_file():
-        return {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows:
-        return {}
-    return {k: int(float(v)) if k in ("step", "epoch") else float(v) for k, v in rows[-1].items() if v != ""}

@@ -14,8 +14,8 @@ exported `outputs`), then decodes them every way. Greedy is the exported `output
 - `beam_lm` is the search with the language model alone; `beam_lm_lexicon` adds the bundled English lexicon
   (the default of `fingerspell predict`). All 40 real words are in the lexicon; the synthetic phrases' names,
   streets and web addresses mostly are not.
-- `+words`: the user's list (on top of the defaults, lexicon included). Synthetic: every piece of the test phrases (as a person who lists the names
-  and places they spell); real letters: the 40 words. Each with `--distractors` other English words.
+- `+words`: the user's list (on top of the defaults, lexicon included). Synthetic: every piece of the test
+  phrases (as a person who lists the names and places they spell); real letters: the 40 words. Each with `--distractors` other English words.
 - decode time: milliseconds per 150-frame sequence, the probabilities given (median), in Python and in
   the page's decoder.js in headless Chromium (where chromium is installed), and the model's run for
   `outputs` and for the probabilities.

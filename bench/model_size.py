@@ -27,11 +27,11 @@ import json
 import sys
 from pathlib import Path
 
-from common import ROOT, last_training_row, record
+from common import ROOT, record
 from fingerspell.evaluation.real_sets import digit_strings, letter_words, read_set
 from fingerspell.inference import load_model
 from fingerspell.models.configs import CTCConfig
-from fingerspell.pipeline import PipelineSpec, run_pipeline
+from fingerspell.pipeline import PipelineSpec, recorded_recipe, run_pipeline
 from fingerspell.synth.real_letters import SIGNERS
 
 
@@ -66,7 +66,7 @@ def one_configuration(dim: int, minutes: float, args, fold: dict, digits, letter
                         store=str(shared / "store"), run=reused, minutes=minutes, settings=settings,
                         train_in_subprocess=True, **fold)
     made = run_pipeline(spec, through="evaluate", progress=False)
-    trained = made["training"] or last_training_row(spec.folders["run"])
+    trained = made["training"]  # a reused run's too: its trained.json
     model = load_model(spec.folders["export"] / "model.tflite")
     size = (spec.folders["export"] / "model.tflite").stat().st_size
     return {"dim": dim, "heads": heads_for(dim), "minutes": minutes, "reused_run": reused,
@@ -89,8 +89,9 @@ def main() -> None:
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     args = parser.parse_args()
     configs = [configuration(c) for c in args.configs.split(",")]
-    recorded = json.loads((Path(args.source) / "pipeline.json").read_text(encoding="utf-8"))
-    data_recipe = next(iter(v for k, v in recorded["folders"].items() if k.endswith("data")))
+    data_recipe = recorded_recipe(args.source, "data")
+    if data_recipe is None:
+        sys.exit(f"{args.source}: no pipeline.json recipe for its data; pass a fold of bench/real_letters.py")
     if args.development in data_recipe["sources"]:
         sys.exit(f"{args.source}: its data holds {args.development}'s hands; pass the fold that leaves it out")
     fold = {"sequences": data_recipe["sequences"], "signers": data_recipe["signers"],

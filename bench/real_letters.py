@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import last_training_row, record, training_parser
+from common import record, training_parser
 from fingerspell.evaluation.real_sets import digit_strings, letter_words, read_set
 from fingerspell.inference import load_model
 from fingerspell.pipeline import PipelineSpec, run_pipeline
@@ -59,7 +59,7 @@ def held_out_run(name: str, args, out: Path, digits) -> dict:
                         data_seed=args.seed, sources=sources, minutes=args.minutes, settings=tuple(args.set),
                         train_in_subprocess=True)
     made = run_pipeline(spec, through="evaluate", progress=False)
-    trained, synthetic = made["training"] or last_training_row(spec.folders["run"]), made["evaluation"]
+    trained, synthetic = made["training"] or {}, made["evaluation"]
     model = load_model(spec.folders["export"] / "model.tflite")
     letters = read_set(model, letter_words(name, Path(args.data), out / "openasl-extracted", args.seed))
     names = read_set(model, letter_words(name, Path(args.data), out / "openasl-extracted", args.seed, NAMES))

@@ -40,6 +40,17 @@ def test_prepare_makes_data_and_store_then_reuses_both(made):
     recorded = json.loads((Path(spec.out) / "pipeline.json").read_text())["folders"]
     assert recorded == {"data": spec.recipe("data"), "store": spec.recipe("store")}
     assert recorded["data"] == {"sequences": 40, "signers": 6, "supplemental": 0, "data_seed": 3, "sources": None}
+    assert pipeline.recorded_recipe(spec.out, "data") == recorded["data"]
+    assert pipeline.recorded_recipe(spec.out, "run") is None and pipeline.recorded_recipe(spec.folders["data"]) is None
+
+
+def test_a_first_version_record_is_read_as_one_recipe_per_folder(tmp_path):
+    old = {"sequences": 40, "signers": 6, "supplemental": 0, "data_seed": 3, "sources": None, "lips": True,
+           "model": "ctc"}
+    (tmp_path / "pipeline.json").write_text(json.dumps(old), encoding="utf-8")
+    assert pipeline.recorded_recipe(tmp_path, "data") == tiny(tmp_path).recipe("data")
+    assert pipeline.recorded_recipe(tmp_path, "store") == {**tiny(tmp_path).recipe("data"), "lips": True}
+    assert pipeline.recorded_recipe(tmp_path, "run") == {**pipeline.recorded_recipe(tmp_path, "store"), "model": "ctc"}
 
 
 def test_another_recipe_in_the_same_folder_is_refused_naming_the_keys(made):
@@ -122,13 +133,8 @@ def test_record_appends_one_line_in_the_schema(bench, tmp_path, monkeypatch):
     assert latest.headline(json.loads(results.read_text().splitlines()[-1])) == {"score": 0.75}
 
 
-def test_a_reused_run_reports_its_last_training_row(bench, tmp_path):
+def test_latest_shows_each_model_size_row(bench):
     common, latest = bench
-    assert common.last_training_row(tmp_path) == {}
-    (tmp_path / "metrics.csv").write_text("step,epoch,elapsed_s,val_score,lr\n113,0,42.7,0.1,\n"
-                                          "1696,15,600.9,0.87266,1.5e-06\n", encoding="utf-8")
-    assert common.last_training_row(tmp_path) == {"step": 1696, "epoch": 15, "elapsed_s": 600.9,
-                                                  "val_score": 0.87266, "lr": 1.5e-06}
     rows = {"rows": [{"dim": 192, "minutes": 30.0, "steps": 2999, "synthetic_test_score": 0.892,
                       "development_letters": {"score": 0.8734}, "digits": {"score": 0.9132}}]}
     assert latest.headline({"bench": "model_size", "metrics": rows}) == {

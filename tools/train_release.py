@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from fingerspell.inference import BUNDLED_MODEL  # noqa: E402
-from fingerspell.pipeline import PipelineSpec, run_pipeline  # noqa: E402
+from fingerspell.pipeline import PipelineSpec, recorded_recipe, run_pipeline  # noqa: E402
 from fingerspell.store.store import Store  # noqa: E402
 from fingerspell.synth.corpus import plan_metadata  # noqa: E402
 from fingerspell.synth.handshapes import digit_bank, shape_bank  # noqa: E402
@@ -105,11 +105,11 @@ def shared_folders(args) -> dict:
     if not args.source:
         return {}
     source = Path(args.source)
-    recorded = json.loads((source / "pipeline.json").read_text(encoding="utf-8"))["folders"]
+    recorded = recorded_recipe(source, "data")
     ours = {"sequences": args.sequences, "signers": args.signers, "supplemental": 0, "data_seed": args.seed,
             "sources": None}
-    if recorded.get("data") != ours:
-        raise SystemExit(f"{source}: its dataset was made by {recorded.get('data')}, not {ours}")
+    if recorded != ours:
+        raise SystemExit(f"{source}: its dataset was made by {recorded}, not {ours}")
     return {"data": str(source / "data"), "store": str(source / "store")}
 
 

@@ -73,10 +73,9 @@ class PipelineSpec:
     def recipe(self, folder: str | None = None) -> dict:
         """The recipe keys `folder`'s contents depend on (its step's and the steps' before it); all of them
         without a folder. Lists where the spec holds tuples, as OUT/pipeline.json holds them."""
-        names = list(FOLDERS)
-        names = names if folder is None else names[: names.index(folder) + 1]
+        keys = _recipe_keys(folder or list(FOLDERS)[-1])
         values = asdict(self)
-        return json.loads(json.dumps({key: values[key] for name in names for key in FOLDERS[name][1]}))
+        return json.loads(json.dumps({key: values[key] for key in keys}))
 
 
 def run_pipeline(spec: PipelineSpec, through: str = "evaluate", progress: bool = True,
@@ -106,9 +105,7 @@ def _check_recipe(spec: PipelineSpec, names: list[str]) -> None:
     """Refuse folders made by another recipe; record the recipe of those not recorded yet."""
     out = Path(spec.out)
     record = out / RECORD_FILE
-    earlier = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {"folders": {}}
-    if "folders" not in earlier:  # the first version's file: one recipe for the four folders under OUT
-        earlier = {"folders": {name: {k: earlier[k] for k in spec.recipe(name) if k in earlier} for name in FOLDERS}}
+    earlier = _read_record(out)
     recorded, changed, differing = earlier["folders"], [], set()
     for name in names:
         key = _record_key(out, spec.folders[name])
@@ -127,6 +124,28 @@ def _check_recipe(spec: PipelineSpec, names: list[str]) -> None:
     staging = record.with_name(record.name + ".tmp")
     staging.write_text(json.dumps(earlier, indent=1) + "\n", encoding="utf-8")
     staging.replace(record)
+
+
+def recorded_recipe(out: str | Path, folder: str = "data") -> dict | None:
+    """The recipe OUT/pipeline.json records for OUT/<folder> (what made it), None where it records none: how
+    a bench or tool that shares another run's folders checks that they were made by its own recipe."""
+    return _read_record(Path(out))["folders"].get(folder)
+
+
+def _read_record(out: Path) -> dict:
+    """OUT/pipeline.json ({"folders": {}} where there is none); the first version's file, one recipe for the
+    four folders under OUT, read as one per folder."""
+    record = out / RECORD_FILE
+    earlier = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {"folders": {}}
+    if "folders" not in earlier:
+        earlier = {"folders": {name: {k: earlier[k] for k in _recipe_keys(name) if k in earlier} for name in FOLDERS}}
+    return earlier
+
+
+def _recipe_keys(folder: str) -> list[str]:
+    """The recipe keys `folder`'s contents depend on: its step's and those of the steps before it."""
+    names = list(FOLDERS)
+    return [key for name in names[: names.index(folder) + 1] for key in FOLDERS[name][1]]
 
 
 def _record_key(out: Path, folder: Path) -> str:

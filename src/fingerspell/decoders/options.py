@@ -3,8 +3,9 @@
 
 The search's defaults (language model weight 0.3, length bonus 1.5, word bonus 1.0; then width 16 and the
 lexicon's 0.5 per character of a whole word) are the best found on development data only: a synthetic set
-and the one real signer the reported figures leave out (docs/decoding.md says how each was chosen). The library's default decoder stays greedy, the exported model's own reading, so that code measuring
-a model gets its `outputs`; `fingerspell predict` and the live page read with the beam search by default.
+and the one real signer the reported figures leave out (docs/decoding.md says how each was chosen). The
+library's default decoder stays greedy, the exported model's own reading, so that code measuring a model gets
+its `outputs`; `fingerspell predict` and the live page read with the beam search by default.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 // How the page turns the model's run into text, as `fingerspell predict` does: the beam search with the
-// character language model and the English lexicon (decoder.js) on the per-step probabilities, the export's second output, or
-// greedy (the exported `outputs`) with ?decoder=greedy or for a model without per-step probabilities.
+// character language model and the English lexicon (decoder.js) on the per-step probabilities, the export's
+// second output, or greedy (the exported `outputs`) with ?decoder=greedy or for a model without per-step
+// probabilities.
 // The user's own words come from ?words=maria,lopez,oak or a words file chosen on the page (one per line).
 // Exposed as globalThis.pageReading; app.js calls load() once and text() per reading.
 "use strict";
