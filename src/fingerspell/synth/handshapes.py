@@ -316,8 +316,6 @@ def motion_offset(name: str, p: np.ndarray, size: np.ndarray | float = 1.0) -> t
         x, y, z = 0.8 * env, 0.5 * np.sin(2 * np.pi * p) * env, zero
     elif name == "wave":
         x, y, z = 0.8 * env * np.cos(np.pi * p), 0.35 * np.sin(4 * np.pi * p) * env, zero
-    elif name == "bounce":  # a doubled letter: a small slide sideways and back
-        x, y, z = 0.35 * env, -0.1 * env, zero
     else:
         raise ValueError(f"unknown motion {name!r}")
     return np.stack([x, y, z], axis=-1), turn

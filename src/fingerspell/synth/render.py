@@ -24,6 +24,8 @@ from fingerspell.layout import ARM, NUM_LANDMARKS, part_slice
 DETECTED_WITHIN, FORMING_FRAMES = 2.5, 6.0
 HOLD_RANGE = (0.2, 0.6)  # a signer's usual fraction of a letter's span spent holding its shape
 ASPECTS = ((9 / 16, 0.45), (3 / 4, 0.15), (16 / 9, 0.3), (4 / 3, 0.1))  # (width / height, share of cameras)
+# doubled letters whose handshape is closed (a fist, or fingertips meeting) are mostly bounced, not slid
+BOUNCED = frozenset("aemnost0")
 TEMPLATE_ASPECT = 9 / 16  # width / height of the video the body template came from (a portrait phone)
 
 
@@ -105,8 +107,7 @@ def _keyframes(phrase: str, signer: Signer, reach: np.ndarray, rng: np.random.Ge
         shape = previous + reach[i] * (shape - previous)
         shapes.append(shape)
         angles.append(signer.rest_angles + rng.normal(0.0, [6.0, 6.0, 5.0]))
-        doubled = i > 0 and phrase[i - 1] == char and sign.motion == "none"
-        motions.append("bounce" if doubled else sign.motion)
+        motions.append(sign.motion)
         previous = shape
     return np.stack(shapes), np.stack(angles), motions, relaxed
 
@@ -137,7 +138,9 @@ def hand_track(phrase: str, signer: Signer, rng: np.random.Generator):
         rows = signing & (np.array(motions)[own] == name)
         offset[rows], turn[rows] = motion_offset(name, phase[rows], size[own[rows]])
     offset[:, 0] += _space_drift(phrase, starts, durations, t, rng)
-    angle += turn
+    moved, nod = _doubled_letters(phrase, starts, durations, t, rng)
+    offset[:, :2] += moved
+    angle += turn + nod
     side = 1.0 if signer.left_dominant else -1.0  # image-x direction toward the body's centre
     if signer.left_dominant:
         offset[:, 0] *= -1.0
@@ -165,6 +168,30 @@ def _space_drift(phrase, starts, durations, t, rng) -> np.ndarray:
         if char == " ":
             drift += rng.uniform(0.3, 1.3) * smoothstep((t - starts[i]) / durations[i])
     return -drift
+
+
+def _doubled_letters(phrase, starts, durations, t, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Wrist offset (T, 2) in hand units and extra turn (T, 3) that show a doubled letter as signers show it,
+    between the two holds: a slide towards the little-finger side that stays (the next letters are signed
+    from there), or a bounce (the hand dips and comes back, the wrist nodding). Closed handshapes are mostly
+    bounced, open ones mostly slid; a run ("www") repeats one way. Without either the two are one held shape."""
+    moved, nod = np.zeros((len(t), 2)), np.zeros((len(t), 3))
+    centres, way = starts + durations / 2, None
+    for i in range(1, len(phrase)):
+        if phrase[i] != phrase[i - 1] or SIGNS[phrase[i]].motion != "none":
+            way = None
+            continue
+        if way is None:
+            way = "slide" if rng.random() < (0.25 if phrase[i] in BOUNCED else 0.75) else "bounce"
+        begin = centres[i - 1] + 0.25 * durations[i - 1]
+        s = np.clip((t - begin) / max(centres[i] - 0.25 * durations[i] - begin, 2.0), 0.0, 1.0)
+        if way == "slide":  # image left for a right hand (its little finger); a left hand's is mirrored later
+            moved[:, 0] -= rng.uniform(0.3, 0.9) * smoothstep(s)
+        else:
+            bump = np.sin(np.pi * s)
+            moved[:, 1] += rng.uniform(0.15, 0.45) * bump  # image y grows downward: a dip
+            nod[:, 2] += rng.uniform(-12.0, 12.0) * bump  # a small nod of the wrist, either way
+    return moved, nod
 
 
 def _body(signer: Signer):
