@@ -23,6 +23,9 @@ Honest by construction:
 - the first character of each word is scored apart from the rest (`first_char_accuracy`, `rest_score`):
   on real video the first letter is the one most often lost; `first_letters_elsewhere` reads the same
   letters where they stand later in words, since some letters are harder than others wherever they stand;
+- doubled characters ("ll" in yellow, "55" in a digit string) are counted apart (`doubles_read`: the share
+  read as two; `reported_doubles_read`, `digits_doubles_read`): a model that reads a double once loses a
+  character however well it knows the letter;
 - a J or Z that a source holds still (a photo, a single capture) is moved along the real trace of the
   spoken-to-signed clips (synth.traces): a J held still is an I.
 
@@ -109,6 +112,10 @@ def main() -> None:
                           ("reported_names", ("names",)), ("reported_names_beam_lm", ("names", "beam_lm")),
                           ("reported_names_beam_lm_no_lexicon", ("names", "beam_lm_no_lexicon"))):
             report[key] = round(float(np.mean([_part(r, part)["score"] for r in reported])), 4)
+    for key, sets in (("reported_doubles_read", reported),
+                      ("digits_doubles_read", [r["digits"] for r in folds.values()])):
+        shares = [r["doubles_read"] for r in sets if r.get("doubles_read") is not None]
+        report[key] = round(float(np.mean(shares)), 4) if shares else None
     if args.development in folds:
         report["development_score"] = folds[args.development]["score"]
     report["digits_mean"] = round(float(np.mean([r["digits"]["score"] for r in folds.values()])), 4)

@@ -3,7 +3,7 @@ words, and scoring the first character apart."""
 import numpy as np
 
 from conftest import shared
-from fingerspell.evaluation.real_sets import digit_strings, first_and_rest, letter_words, read_set
+from fingerspell.evaluation.real_sets import digit_strings, doubles_read, first_and_rest, letter_words, read_set
 from fingerspell.layout import NUM_LANDMARKS
 from fingerspell.synth.handshapes import digit_bank
 from fingerspell.decoders.words import read_lexicon
@@ -53,8 +53,18 @@ def test_a_set_is_read_greedy_and_with_the_beam_search():
     read = read_set(Model(), sequences)
     assert read["score"] == 1.0 and read["first_char_accuracy"] == 1.0 and read["sequences"] == 2
     assert read["beam_lm"] == {"score": 0.6667, "first_char_accuracy": 0.0, "rest_score": 1.0,
-                               "first_letters_elsewhere": None}
+                               "first_letters_elsewhere": None, "doubles_read": None}
     assert read["beam_lm_no_lexicon"] == {"score": 0.6667}
+
+
+def test_doubles_count_only_when_read_as_two_where_they_stand():
+    assert doubles_read(["yellow"], ["yelow"]) == 0.0  # the double read once
+    assert doubles_read(["yellow"], ["yellow"]) == 1.0
+    assert doubles_read(["yellow"], ["jellow"]) == 1.0  # another letter's mistake is not the double's
+    assert doubles_read(["5550"], ["550"]) == 0.5  # "555" holds two pairs; one of them lost
+    assert doubles_read(["yellow", "cat"], ["yellow", "cat"]) == 1.0 and doubles_read(["cat"], ["cat"]) is None
+    assert doubles_read(["a  b"], ["a b"]) is None  # two spaces are no doubled sign
+    assert doubles_read(["aa", "bb"], ["aa", "b"]) == 0.5
 
 
 def test_the_names_are_out_of_the_lexicon_and_the_words_in_it():

@@ -138,7 +138,7 @@ def real_scores(model_path: Path, data: Path, out: Path, seed: int) -> dict:
 
 
 def _brief(read: dict) -> dict:
-    return {key: read[key] for key in ("score", "cer", "sequences", "first_char_accuracy")} | {
+    return {key: read[key] for key in ("score", "cer", "sequences", "first_char_accuracy", "doubles_read")} | {
         "beam_lm_score": read["beam_lm"]["score"]}
 
 

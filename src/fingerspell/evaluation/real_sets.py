@@ -8,7 +8,7 @@ record share.
   generator never draws (tools/make_digit_assets.py holds about a fifth of the people out);
 - `read_set`: the competition score, greedy (the exported `outputs`) and with the beam search and the
   bundled language model and lexicon at their defaults (and without the lexicon), with the first character
-  of each word scored apart.
+  of each word scored apart and the share of doubled characters read as two (`doubles_read`).
 """
 from __future__ import annotations
 
@@ -108,6 +108,24 @@ def _first_letters_elsewhere(words: list[str], readings: list[str]) -> float | N
     return round(float(np.mean(rates)), 4) if rates else None
 
 
+def doubles_read(words: list[str], readings: list[str]) -> float | None:
+    """Of the doubled characters in `words` (the same letter or digit twice in a row: "ll", "55"; each pair
+    of a run "www"), the share read as two: both characters read as themselves where they stand, by the
+    alignment of word and reading. None where the words have no double. A CTC model must end one character
+    and start it again to write a double, so a double not shown by a movement is read once."""
+    pairs = right = 0
+    for word, reading in zip(words, readings):
+        matched = np.zeros(len(word), dtype=bool)
+        for block in Levenshtein.opcodes(word, reading):
+            if block.tag == "equal":
+                matched[block.src_start:block.src_end] = True
+        for i in range(len(word) - 1):
+            if word[i] == word[i + 1] and not word[i].isspace():
+                pairs += 1
+                right += bool(matched[i] and matched[i + 1])
+    return round(right / pairs, 4) if pairs else None
+
+
 def read_set(model, sequences: list[tuple[str, np.ndarray]], examples: int = 8) -> dict:
     """Greedy (the exported `outputs`, by which models are compared) and, under "beam_lm", the beam search
     with the bundled language model and lexicon at their default settings, as `fingerspell predict` reads;
@@ -119,8 +137,9 @@ def read_set(model, sequences: list[tuple[str, np.ndarray]], examples: int = 8) 
     unlisted = [model.predict(frames, no_lexicon) for _, frames in sequences]
     result, beam_result = score(words, readings), score(words, beam)
     return {"score": round(result["score"], 4), "cer": round(result["cer"], 4), "sequences": len(words),
-            **first_and_rest(words, readings),
-            "beam_lm": {"score": round(beam_result["score"], 4), **first_and_rest(words, beam)},
+            **first_and_rest(words, readings), "doubles_read": doubles_read(words, readings),
+            "beam_lm": {"score": round(beam_result["score"], 4), **first_and_rest(words, beam),
+                        "doubles_read": doubles_read(words, beam)},
             "beam_lm_no_lexicon": {"score": round(score(words, unlisted)["score"], 4)},
             "median_frames": float(np.median([len(f) for _, f in sequences])),
             "examples": [f"{w} -> {r}" for w, r in list(zip(words, readings))[:examples]]}
