@@ -90,3 +90,23 @@ def test_demo_reads_new_signers_with_the_bundled_model(tmp_path, capsys):
         assert (out / name).stat().st_size > 500, name
     assert main(["demo", "--out", str(tmp_path / "x"), "--seed", str(json.loads(
         (BUNDLED_MODEL / "model.json").read_text())["recipe"]["seed"])]) == 2  # its own training seed: refused
+
+
+def test_demo_makes_its_set_again_for_other_arguments_or_an_older_generator(tmp_path, monkeypatch):
+    """A set left by an earlier demo is read again only when it is what this demo would make: reading
+    yesterday's world (or another seed's) would report a stale score."""
+    from fingerspell.pipeline import demo_bundled
+    from fingerspell.synth import corpus
+    out = tmp_path / "demo"
+    first = demo_bundled(out, seed=5, sequences=8, signers=2, workers=1)
+    again = demo_bundled(out, seed=5, sequences=8, signers=2, workers=1)
+    assert first["synthesised"] and not again["synthesised"] and again["score"] == first["score"]
+    other_seed = demo_bundled(out, seed=6, sequences=8, signers=2, workers=1)
+    assert other_seed["synthesised"]
+    assert json.loads((out / "data" / corpus.PLAN_FILE).read_text())["seed"] == 6
+    newer = corpus.GENERATOR_VERSION + 1
+    monkeypatch.setattr(corpus, "GENERATOR_VERSION", newer)
+    assert demo_bundled(out, seed=6, sequences=8, signers=2, workers=1)["synthesised"]
+    monkeypatch.setattr(corpus, "GENERATOR_VERSION", newer + 1)  # a cut synth is not resumed across generators
+    with pytest.raises(ValueError, match=rf"other arguments \(generator: {newer}, now {newer + 1}\)"):
+        corpus.synthesize(out / "data", sequences=8, signers=2, seed=6, progress=False, resume=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -246,7 +247,8 @@ DEMO_SEQUENCES, DEMO_SIGNERS = 200, 10  # what the bundled model reads in `finge
 
 def demo_bundled(out: str | Path, seed: int = 0, sequences: int = DEMO_SEQUENCES, signers: int = DEMO_SIGNERS,
                  workers: int = 2) -> dict:
-    """The bundled model reads a small synthetic set of signers and phrases it never saw: OUT/data (made once),
+    """The bundled model reads a small synthetic set of signers and phrases it never saw: OUT/data (made once,
+    and again when its synth_plan.json records other arguments or an older generator),
     OUT/predictions.csv. Returns evaluate_exported's result with "info" (the model's model.json) and "dropped"
     (sequences whose phrase the bundled model trained on, removed every time so a rerun stays honest)."""
     from fingerspell.evaluation.scoring import evaluate_exported
@@ -254,9 +256,14 @@ def demo_bundled(out: str | Path, seed: int = 0, sequences: int = DEMO_SEQUENCES
     info = bundled_info()
     if seed == info["recipe"]["seed"]:
         raise ValueError(f"--seed {seed} is the seed the bundled model was trained on; pick another")
+    from fingerspell.synth.corpus import PLAN_FILE, synth_plan
     spec = PipelineSpec(str(out), sequences=sequences, signers=signers, data_seed=seed, workers=workers)
-    synthesised = _synth(spec, spec.folders, False, {})
     data = spec.folders["data"]
+    plan = data / PLAN_FILE
+    if plan.is_file() and json.loads(plan.read_text(encoding="utf-8")) != synth_plan(sequences, signers, seed):
+        # an earlier demo's set, of other arguments or an older generator: reading it would report a stale world
+        shutil.rmtree(data)
+    synthesised = _synth(spec, spec.folders, False, {})
     dropped = drop_trained_phrases(data / "train.csv", info["recipe"])
     result = evaluate_exported(BUNDLED_MODEL, data, split="all", out=Path(out) / "predictions.csv")
     return {**result, "info": info, "dropped": dropped, "synthesised": synthesised, "data": str(data)}

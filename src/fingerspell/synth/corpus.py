@@ -30,6 +30,9 @@ from fingerspell.vocab import write_character_map
 
 STATS_FILE = "synthetic_stats.json"
 PLAN_FILE = "synth_plan.json"
+# what a seed renders: raise it whenever the generator's output for the same arguments changes, so that a
+# resumed run never mixes two worlds and `fingerspell demo` makes its set again (2026-12-07: doubled letters)
+GENERATOR_VERSION = 2
 SEQUENCES_PER_ROW_GROUP = 100  # lets a reader fetch one sequence without reading its whole file
 PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99)
 
@@ -140,6 +143,15 @@ def _written_stats(path: Path, rows: pd.DataFrame) -> list[dict]:
     return stats
 
 
+def synth_plan(sequences: int, signers: int, seed: int, supplemental: int = 0, sequences_per_file: int = 1000,
+               sequences_per_row_group: int = SEQUENCES_PER_ROW_GROUP,
+               sources: tuple[str, ...] | None = None) -> dict:
+    """What synth_plan.json records: the arguments and the generator's version."""
+    return {"sequences": sequences, "signers": signers, "seed": seed, "supplemental": supplemental,
+            "sequences_per_file": sequences_per_file, "sequences_per_row_group": sequences_per_row_group,
+            "sources": sorted(sources) if sources else None, "generator": GENERATOR_VERSION}
+
+
 def _check_plan(out_dir: Path, plan: dict, resume: bool) -> None:
     """Record the arguments; a resumed run must have been started with the same ones."""
     path = out_dir / PLAN_FILE
@@ -171,9 +183,8 @@ def synthesize(out_dir: str | Path, sequences: int = 3000, signers: int = 30, se
     if sequences < 1 or signers < 1:
         raise ValueError("need at least one sequence and one signer")
     out_dir = Path(out_dir)
-    _check_plan(out_dir, {"sequences": sequences, "signers": signers, "seed": seed, "supplemental": supplemental,
-                          "sequences_per_file": sequences_per_file, "sequences_per_row_group": sequences_per_row_group,
-                          "sources": sorted(sources) if sources else None}, resume)
+    _check_plan(out_dir, synth_plan(sequences, signers, seed, supplemental, sequences_per_file,
+                                    sequences_per_row_group, sources), resume)
     meta = plan_metadata(sequences, signers, seed, supplemental, sequences_per_file)
     participant_ids = sorted(meta.participant_id.unique().tolist())
     jobs, per_file = [], {}
