@@ -260,7 +260,8 @@ def demo_bundled(out: str | Path, seed: int = 0, sequences: int = DEMO_SEQUENCES
     spec = PipelineSpec(str(out), sequences=sequences, signers=signers, data_seed=seed, workers=workers)
     data = spec.folders["data"]
     plan = data / PLAN_FILE
-    if plan.is_file() and json.loads(plan.read_text(encoding="utf-8")) != synth_plan(sequences, signers, seed):
+    made_now = synth_plan(spec.sequences, spec.signers, spec.data_seed, spec.supplemental, sources=spec.sources)
+    if plan.is_file() and json.loads(plan.read_text(encoding="utf-8")) != made_now:
         # an earlier demo's set, of other arguments or an older generator: reading it would report a stale world
         shutil.rmtree(data)
     synthesised = _synth(spec, spec.folders, False, {})

@@ -97,15 +97,21 @@ def _first_letters_elsewhere(words: list[str], readings: list[str]) -> float | N
     harder than others whatever their place (a word list that starts with J, Q and Z reads worse first)."""
     later_right, later_seen = {}, {}
     for word, reading in zip(words, readings):
-        right = np.zeros(len(word), dtype=bool)
-        for block in Levenshtein.opcodes(word, reading):
-            if block.tag == "equal":
-                right[block.src_start:block.src_end] = True
+        right = _read_as_themselves(word, reading)
         for position in range(1, len(word)):
             later_seen[word[position]] = later_seen.get(word[position], 0) + 1
             later_right[word[position]] = later_right.get(word[position], 0) + int(right[position])
     rates = [later_right[w[0]] / later_seen[w[0]] for w in words if w and later_seen.get(w[0])]
     return round(float(np.mean(rates)), 4) if rates else None
+
+
+def _read_as_themselves(word: str, reading: str) -> np.ndarray:
+    """Per character of `word`, whether the alignment with `reading` reads it as itself where it stands."""
+    right = np.zeros(len(word), dtype=bool)
+    for block in Levenshtein.opcodes(word, reading):
+        if block.tag == "equal":
+            right[block.src_start:block.src_end] = True
+    return right
 
 
 def doubles_read(words: list[str], readings: list[str]) -> float | None:
@@ -115,10 +121,7 @@ def doubles_read(words: list[str], readings: list[str]) -> float | None:
     and start it again to write a double, so a double not shown by a movement is read once."""
     pairs = right = 0
     for word, reading in zip(words, readings):
-        matched = np.zeros(len(word), dtype=bool)
-        for block in Levenshtein.opcodes(word, reading):
-            if block.tag == "equal":
-                matched[block.src_start:block.src_end] = True
+        matched = _read_as_themselves(word, reading)
         for i in range(len(word) - 1):
             if word[i] == word[i + 1] and not word[i].isspace():
                 pairs += 1
